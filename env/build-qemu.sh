@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Build QEMU (x86_64-softmmu, TCG) from Debian's source package plus our patch series
+# (env/qemu/patches/*.patch, applied in order), into a cache outside the clone.
+#
+#   env/build-qemu.sh           build if needed; print the binary's path on stdout
+#   env/build-qemu.sh --path    print the path the current inputs map to (no build)
+#   env/build-qemu.sh --dir     print the cache directory (provenance.json, .complete)
+#   env/build-qemu.sh --key     print the cache key
+#
+# The cache key covers the Debian source version, the patch series, the configure
+# flags and this script, so any change of input gives a new key and a fresh build.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+PATCHES=$UINTRLAB_ROOT/env/qemu/patches
+CONFIGURE_FLAGS=(--target-list=x86_64-softmmu --without-default-features --enable-tcg
+	--enable-fdt=system --disable-docs --disable-werror)
+
+qemu_version() {
+	local versions v
+	versions=$(apt-cache showsrc qemu 2>/dev/null | sed -n 's/^Version: //p')
+	if grep -qxF "$QEMU_DEB_VERSION" <<<"$versions"; then
+		echo "$QEMU_DEB_VERSION"
+	else
+		v=$(head -1 <<<"$versions")
+		[ -n "$v" ] || die "apt knows no source package 'qemu' (run env/setup-debian.sh)"
+		log "WARNING: pinned qemu $QEMU_DEB_VERSION is not served any more; using $v"
+		echo "$v"
+	fi
+}
+
+VERSION=$(qemu_version)
+SERIES=$(series_hash "$PATCHES")
+KEY=$( { echo "$VERSION"; echo "$SERIES"; echo "${CONFIGURE_FLAGS[*]}"; cat "$0"; } | sha256sum | cut -c1-16)
+OUT=$UINTRLAB_CACHE/qemu/$KEY
+
+case "${1:-}" in
+--path) echo "$OUT/bin/qemu-system-x86_64"; exit 0 ;;
+--key) echo "$KEY"; exit 0 ;;
+--dir) echo "$OUT"; exit 0 ;;
+"") ;;
+*) die "unknown option '$1' (use --path, --dir or --key)" ;;
+esac
+
+if [ -f "$OUT/.complete" ]; then
+	log "cached: $OUT (qemu $VERSION, patches $SERIES)"
+	echo "$OUT/bin/qemu-system-x86_64"
+	exit 0
+fi
+
+# 1. Debian source, unpacked once per version (Debian's own patches applied by dpkg-source).
+upstream=${VERSION#*:}
+SRC=$UINTRLAB_CACHE/src/qemu-$upstream
+if [ ! -f "$SRC/.complete" ]; then
+	log "fetching Debian source qemu=$VERSION"
+	rm -rf "$SRC" && mkdir -p "$SRC/dl"
+	(cd "$SRC/dl" && apt-get source --download-only "qemu=$VERSION" >/dev/null) ||
+		die "apt-get source qemu=$VERSION failed (is a deb-src line configured? run env/setup-debian.sh)"
+	(cd "$SRC" && dpkg-source --no-check -x dl/*.dsc tree >/dev/null) || die "dpkg-source -x failed"
+	touch "$SRC/.complete"
+fi
+DSC=$(ls "$SRC"/dl/*.dsc)
+
+# 2. Our patch series on a copy of the tree, then configure and build.
+BUILD=$UINTRLAB_CACHE/build/qemu-$KEY
+rm -rf "$BUILD" "$OUT.tmp"
+mkdir -p "$(dirname "$BUILD")" "$OUT.tmp/bin"
+cp -a "$SRC/tree" "$BUILD"
+apply_series "$PATCHES" "$BUILD"
+
+cc=gcc
+command -v ccache >/dev/null && cc="ccache gcc"
+export CCACHE_DIR=${CCACHE_DIR:-$UINTRLAB_CACHE/ccache}
+log "configuring (${CONFIGURE_FLAGS[*]})"
+mkdir -p "$BUILD/build"
+(cd "$BUILD/build" && ../configure --cc="$cc" "${CONFIGURE_FLAGS[@]}" >configure.log 2>&1) ||
+	{ tail -20 "$BUILD/build/configure.log" >&2; die "QEMU configure failed (log: $BUILD/build/configure.log)"; }
+log "building with $(nproc) jobs (about 5 minutes on 2 cores)"
+(cd "$BUILD/build" && make -j"$(nproc)" qemu-system-x86_64 >make.log 2>&1) ||
+	{ tail -30 "$BUILD/build/make.log" >&2; die "QEMU build failed (log: $BUILD/build/make.log)"; }
+cp "$BUILD/build/qemu-system-x86_64" "$OUT.tmp/bin/"
+
+cat >"$OUT.tmp/provenance.json" <<JSON
+{
+  "component": "qemu",
+  "debian_source": "qemu",
+  "debian_version": "$VERSION",
+  "pinned_version": "$QEMU_DEB_VERSION",
+  "dsc": "$(basename "$DSC")",
+  "dsc_sha256": "$(sha256sum "$DSC" | cut -d' ' -f1)",
+  "patch_series_sha256_16": "$SERIES",
+  "patches": $(patch_names_json "$PATCHES"),
+  "configure_flags": "${CONFIGURE_FLAGS[*]}",
+  "cache_key": "$KEY",
+  "built": "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+}
+JSON
+rm -rf "$OUT" && mv "$OUT.tmp" "$OUT" && touch "$OUT/.complete"
+log "built $OUT"
+echo "$OUT/bin/qemu-system-x86_64"
