@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+/* Helpers the mechanisms share: the clock, epoll waiting on an fd, polling a word. */
+#include <errno.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The waiter's own epoll instance, watching fd[0] for input. */
+int fd_attach_waiter(struct chan *c)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	c->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (c->epfd < 0)
+		return -errno;
+	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->fd[0], &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Blocking: epoll_wait until the deadline. Non-blocking: epoll_wait(0) in a loop. */
+int fd_wait(struct chan *c, int block, int64_t deadline_ns)
+{
+	struct epoll_event ev;
+	int n, ms;
+
+	for (;;) {
+		if (block) {
+			ms = -1;
+			if (deadline_ns >= 0) {
+				int64_t left = deadline_ns - now_ns();
+
+				if (left <= 0)
+					return -ETIMEDOUT;
+				ms = (int)((left + 999999) / 1000000);
+			}
+		} else {
+			ms = 0;
+		}
+		n = epoll_wait(c->epfd, &ev, 1, ms);
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (deadline_ns >= 0 && now_ns() >= deadline_ns)
+			return -ETIMEDOUT;
+	}
+}
+
+void fd_close(struct chan *c)
+{
+	if (c->epfd > 0)
+		close(c->epfd);
+	if (c->fd[0] > 0)
+		close(c->fd[0]);
+	if (c->fd[1] > 0 && c->fd[1] != c->fd[0])
+		close(c->fd[1]);
+}
+
+/* Poll the message word without entering the kernel. */
+int spin_until_changed(struct chan *c, int64_t deadline_ns)
+{
+	unsigned int i = 0;
+
+	while (atomic_load_explicit(c->word, memory_order_acquire) == c->seen) {
+		__builtin_ia32_pause();
+		if (deadline_ns >= 0 && (++i & 1023) == 0 && now_ns() >= deadline_ns)
+			return -ETIMEDOUT;
+	}
+	return 0;
+}
