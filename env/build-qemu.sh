@@ -70,7 +70,9 @@ apply_series "$PATCHES" "$BUILD"
 
 cc=gcc
 command -v ccache >/dev/null && cc="ccache gcc"
-export CCACHE_DIR=${CCACHE_DIR:-$UINTRLAB_CACHE/ccache}
+# ccache with paths relative to the build tree, so a rebuild under a new key (a changed
+# patch) recompiles only what the patches touched.
+export CCACHE_DIR=${CCACHE_DIR:-$UINTRLAB_CACHE/ccache} CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1
 log "configuring (${CONFIGURE_FLAGS[*]})"
 mkdir -p "$BUILD/build"
 (cd "$BUILD/build" && ../configure --cc="$cc" "${CONFIGURE_FLAGS[@]}" >configure.log 2>&1) ||
@@ -96,5 +98,6 @@ cat >"$OUT.tmp/provenance.json" <<JSON
 }
 JSON
 rm -rf "$OUT" && mv "$OUT.tmp" "$OUT" && touch "$OUT/.complete"
+rm -rf "$BUILD"    # ccache keeps what a rebuild under a new key can reuse
 log "built $OUT"
 echo "$OUT/bin/qemu-system-x86_64"

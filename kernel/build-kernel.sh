@@ -91,5 +91,6 @@ cat >"$OUT.tmp/provenance.json" <<JSON
 }
 JSON
 rm -rf "$OUT" && mv "$OUT.tmp" "$OUT" && touch "$OUT/.complete"
+rm -rf "$BUILD"    # ccache keeps what a rebuild under a new key can reuse
 log "built $OUT ($release)"
 echo "$OUT/bzImage"
