@@ -1,0 +1,108 @@
+"""The run data format: round trip, metadata, and errors that name the bad file."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from uintrlab import data
+
+
+def frame(n=10, platform="tcg", mechanism="eventfd", mode="blocking", boot=0):
+    return data.normalize(pd.DataFrame({
+        "platform": platform, "mechanism": mechanism, "mode": mode, "boot": boot,
+        "seq": np.arange(n), "latency_ns": np.arange(n) * 1000 + 5000, "notify_ns": 700,
+        "ok": [True] * (n - 1) + [False], "slept": 1, "warmup": [True] + [False] * (n - 1),
+    }))
+
+
+def write_run(tmp_path, df, meta=None):
+    d = tmp_path / "run"
+    d.mkdir()
+    data.write_samples(df, d / "samples.parquet")
+    data.write_metadata(meta or {"run_id": "run"}, d / "metadata.json")
+    return d
+
+
+def test_round_trip_keeps_values_and_dtypes(tmp_path):
+    df = pd.concat([frame(), frame(mechanism="pipe", boot=1)], ignore_index=True)
+    meta, back = data.load_run(write_run(tmp_path, df, {"run_id": "x", "params": {"count": 9}}))
+    assert meta == {"run_id": "x", "params": {"count": 9}}
+    assert list(back.columns) == list(data.SAMPLE_COLUMNS)
+    pd.testing.assert_frame_equal(back, data.normalize(df))
+    assert back["latency_ns"].dtype == np.int64 and back["ok"].dtype == bool
+
+
+def test_parquet_is_compact(tmp_path):
+    # log-normal latencies around 90 us carry ~17 bits each, notify costs ~15 bits:
+    # the file should stay within about 5 bytes per message
+    n = 100_000
+    rng = np.random.default_rng(1)
+    df = frame(n)
+    df["latency_ns"] = rng.lognormal(np.log(90_000), 0.5, n).astype(np.int64)
+    df["notify_ns"] = rng.lognormal(np.log(20_000), 0.3, n).astype(np.int64)
+    d = write_run(tmp_path, df)
+    assert (d / "samples.parquet").stat().st_size < 5 * n
+
+
+def test_truncated_samples_file_is_named(tmp_path):
+    d = write_run(tmp_path, frame(1000))
+    p = d / "samples.parquet"
+    p.write_bytes(p.read_bytes()[: p.stat().st_size // 2])
+    with pytest.raises(data.DataError, match="samples.parquet: truncated or corrupted"):
+        data.load_run(d)
+
+
+def test_garbage_samples_file_is_named(tmp_path):
+    d = write_run(tmp_path, frame())
+    (d / "samples.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(data.DataError, match="samples.parquet"):
+        data.load_run(d)
+
+
+def test_missing_run_and_missing_samples(tmp_path):
+    with pytest.raises(data.DataError, match="no such run directory"):
+        data.load_run(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(data.DataError, match="no samples.parquet"):
+        data.load_run(tmp_path / "empty")
+
+
+def test_bad_metadata_is_named(tmp_path):
+    d = write_run(tmp_path, frame())
+    (d / "metadata.json").write_text("{ truncated")
+    with pytest.raises(data.DataError, match="metadata.json"):
+        data.load_run(d)
+
+
+def test_bench_csv_truncated_mid_line(tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_text("seq,latency_ns,notify_ns,ok,slept,warmup\n0,100,5,1,-1,1\n1,120,5,1,-1,0\n2,1")
+    with pytest.raises(data.DataError, match="x.csv"):
+        data.read_bench_csv(p)
+
+
+def test_bench_csv_gap_in_sequence(tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_text("seq,latency_ns,notify_ns,ok,slept,warmup\n0,100,5,1,-1,1\n2,120,5,1,-1,0\n")
+    with pytest.raises(data.DataError, match="x.csv: sequence numbers"):
+        data.read_bench_csv(p)
+
+
+def test_bench_csv_wrong_header(tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_text("a,b\n1,2\n")
+    with pytest.raises(data.DataError, match="x.csv: unexpected columns"):
+        data.read_bench_csv(p)
+
+
+def test_load_runs_labels_each_run(tmp_path):
+    a = tmp_path / "a"
+    b = tmp_path / "b"
+    for d, df in ((a, frame()), (b, frame(mechanism="futex"))):
+        d.mkdir()
+        data.write_samples(df, d / "samples.parquet")
+        (d / "metadata.json").write_text(json.dumps({"run_id": d.name}))
+    metas, df = data.load_runs([a, b])
+    assert [m["run_id"] for m in metas] == ["a", "b"]
+    assert df.groupby("run", observed=True).size().to_dict() == {"a": 10, "b": 10}

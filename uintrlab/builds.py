@@ -1,0 +1,78 @@
+"""Where the built components live, and what they were built from.
+
+QEMU and the guest kernel are built by shell scripts into a cache outside the clone;
+the scripts themselves compute the cache key (``--path``), so this module never
+guesses a path and can never pick up a stale build. The benchmark and the guest
+initramfs are built by ``csrc/Makefile``; ``make -q`` tells whether they are current.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CSRC = ROOT / "csrc"
+NATIVE_BENCH = CSRC / "build" / "native" / "uintr-bench"
+GUEST_INITRAMFS = CSRC / "build" / "guest" / "initramfs.cpio"
+
+_SCRIPTS = {
+    "qemu": (ROOT / "env" / "build-qemu.sh", "make qemu"),
+    "kernel": (ROOT / "kernel" / "build-kernel.sh", "make kernel"),
+}
+
+
+class MissingBuild(RuntimeError):
+    """A component is not built (or not current); the message names the make target."""
+
+
+def _script(kind: str, *args: str) -> str:
+    script, target = _SCRIPTS[kind]
+    try:
+        out = subprocess.run(["bash", str(script), *args], check=True, capture_output=True, text=True)
+    except subprocess.CalledProcessError as e:
+        raise MissingBuild(f"cannot locate the {kind} build ({e.stderr.strip()}); run '{target}'") from e
+    return out.stdout.strip()
+
+
+_FILES = {"qemu": "bin/qemu-system-x86_64", "kernel": "bzImage"}
+
+
+def build_dir(kind: str) -> Path:
+    """Cache directory of the QEMU or kernel build for the current inputs, if complete."""
+    d = Path(_script(kind, "--dir"))
+    if not (d / ".complete").exists():
+        raise MissingBuild(f"{kind} is not built for the current sources and patches "
+                           f"(expected {d}); run '{_SCRIPTS[kind][1]}'")
+    return d
+
+
+def component(kind: str) -> Path:
+    """Path of the built QEMU binary or kernel bzImage for the current inputs."""
+    return build_dir(kind) / _FILES[kind]
+
+
+def provenance(kind: str) -> dict:
+    """The provenance.json written beside a cached build."""
+    return json.loads((build_dir(kind) / "provenance.json").read_text())
+
+
+def check_csrc(target: str) -> None:
+    """Fail unless csrc's binaries exist and are up to date with their sources."""
+    need = NATIVE_BENCH if target == "native" else GUEST_INITRAMFS
+    q = subprocess.run(["make", "-s", "-q", "-C", str(CSRC), str(need.relative_to(CSRC))],
+                       capture_output=True)
+    if not need.exists() or q.returncode != 0:
+        raise MissingBuild(f"{need.relative_to(ROOT)} is missing or older than its sources; run 'make guest'")
+
+
+def list_mechanisms() -> dict[str, tuple[str, ...]]:
+    """Mechanisms and their modes, as the benchmark itself reports them (--list)."""
+    check_csrc("native")
+    out = subprocess.run([str(NATIVE_BENCH), "--list"], check=True, capture_output=True, text=True).stdout
+    mechs: dict[str, tuple[str, ...]] = {}
+    for line in out.splitlines():
+        words = line.split("#", 1)[0].split()
+        if words:
+            mechs[words[0]] = tuple(words[1:])
+    return mechs
