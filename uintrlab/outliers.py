@@ -1,0 +1,278 @@
+"""Outlier rules for latency samples, and a sensitivity table.
+
+This module is also the lowest layer of the statistics code: it holds the
+sample-frame validation (:func:`check_samples`) and the definition of a
+*valid* message (:func:`valid_mask`) that :mod:`uintrlab.stats` uses.
+
+Conventions
+-----------
+* A **condition** is ``(platform, mechanism, mode)``.
+* A **valid** message is one with ``ok == True`` and ``warmup == False``.
+  Failed messages (``ok == False``) and warm-up messages are never inputs to
+  an outlier rule; they are counted elsewhere (``describe``), not "removed".
+* Every rule works on **log latency** (except ``trim``, which is rank based
+  and therefore the same on either scale) and is applied **per condition,
+  pooled over boots**: the fences of a condition are computed from all valid
+  messages of all its boots together.  We chose pooled rather than per-boot
+  fences because (1) a quick-profile boot has too few messages for stable
+  per-boot quartiles, and (2) per-boot fences would re-centre every boot and
+  so hide a boot whose *whole* level is disturbed; pooled log-scale fences
+  remove only points that are extreme for the condition as a whole.  A boot
+  that is uniformly slower by less than the fence width is untouched, so the
+  between-boot variation the bootstrap needs is preserved.
+* A latency of 0 ns (below clock resolution) is treated as 1 ns on the log
+  scale; a negative latency on a valid message is a data error.
+
+Rules
+-----
+``none``
+    keep everything.
+``tukey`` (param ``k``, default 1.5)
+    keep ``Q1 - k*IQR <= log(x) <= Q3 + k*IQR`` (quartiles by numpy's default
+    linear interpolation).  Both tails are fenced.
+``mad`` (param ``threshold``, default 3.5)
+    Iglewicz & Hoaglin (1993) modified z-score on log latency,
+    ``z = 0.6745 * (log x - median) / MAD``; remove ``|z| > threshold``.
+    If MAD == 0 (more than half the values identical) the score is undefined
+    and nothing is removed.
+``trim`` (param ``q`` in percent, default 1.0, ``0 <= q < 50``)
+    remove exactly ``floor(n * q / 100)`` largest values of the condition
+    (upper tail only; ties at the cut broken by row order, so the result is
+    deterministic).
+"""
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+REQUIRED_COLUMNS = (
+    "platform", "mechanism", "mode", "boot", "seq",
+    "latency_ns", "notify_ns", "ok", "slept", "warmup",
+)
+CONDITION = ["platform", "mechanism", "mode"]
+RULES = ("none", "tukey", "mad", "trim")
+DEFAULT_PARAMS = {"none": None, "tukey": 1.5, "mad": 3.5, "trim": 1.0}
+MAD_CONSTANT = 0.6745  # Iglewicz & Hoaglin: 0.6745 = Phi^{-1}(0.75)
+
+
+# --------------------------------------------------------------------------
+# sample-frame helpers shared with stats.py
+# --------------------------------------------------------------------------
+def check_samples(samples: pd.DataFrame) -> None:
+    """Validate a samples frame; raise ``ValueError`` naming ``samples``.
+
+    Checks: it is a DataFrame with rows and all :data:`REQUIRED_COLUMNS`,
+    and no valid (ok, non-warmup) message has a negative latency.
+    """
+    if not isinstance(samples, pd.DataFrame):
+        raise ValueError(f"samples must be a pandas DataFrame, got {type(samples).__name__}")
+    missing = [c for c in REQUIRED_COLUMNS if c not in samples.columns]
+    if missing:
+        raise ValueError(
+            f"samples is missing column(s) {missing}; required: {list(REQUIRED_COLUMNS)}")
+    if len(samples) == 0:
+        raise ValueError("samples has no rows (no data)")
+    valid = valid_mask(samples)
+    lat = samples["latency_ns"].to_numpy()
+    if np.any(lat[valid] < 0):
+        raise ValueError("samples: a valid (ok, non-warmup) message has latency_ns < 0")
+
+
+def valid_mask(samples: pd.DataFrame) -> np.ndarray:
+    """Boolean array: ``ok & ~warmup`` (messages that enter statistics)."""
+    ok = samples["ok"].to_numpy().astype(bool)
+    warm = samples["warmup"].to_numpy().astype(bool)
+    return ok & ~warm
+
+
+def log_latency(latency_ns) -> np.ndarray:
+    """Natural log of latency in ns, with 0 ns treated as 1 ns."""
+    return np.log(np.maximum(np.asarray(latency_ns, dtype=np.float64), 1.0))
+
+
+def condition_indices(samples: pd.DataFrame) -> dict:
+    """``{(platform, mechanism, mode): positional index array}``, sorted keys."""
+    return samples.groupby(CONDITION, sort=True, observed=True).indices
+
+
+# --------------------------------------------------------------------------
+# rules
+# --------------------------------------------------------------------------
+def check_rule(rule: str, param=None):
+    """Validate ``rule``/``param``; return ``(rule, param)`` with the default
+    parameter filled in.  Unknown rule -> ``ValueError`` naming ``rule``."""
+    if not isinstance(rule, str) or rule not in RULES:
+        raise ValueError(f"rule must be one of {list(RULES)}, got {rule!r}")
+    if param is None:
+        param = DEFAULT_PARAMS[rule]
+    if rule == "none":
+        return rule, None
+    try:
+        param = float(param)
+    except (TypeError, ValueError):
+        raise ValueError(f"param for rule {rule!r} must be a number, got {param!r}") from None
+    if not math.isfinite(param):
+        raise ValueError(f"param for rule {rule!r} must be finite, got {param!r}")
+    if rule in ("tukey", "mad") and param <= 0:
+        raise ValueError(f"param for rule {rule!r} must be > 0, got {param}")
+    if rule == "trim" and not (0 <= param < 50):
+        raise ValueError(f"param for rule 'trim' (percent) must be in [0, 50), got {param}")
+    return rule, param
+
+
+def rule_keep(values_ns, rule: str = "none", param=None):
+    """Apply one rule to one condition's valid latencies.
+
+    Returns ``(keep, lower_ns, upper_ns)``: a boolean array aligned with
+    ``values_ns`` and the fences on the latency scale (ns; ``-inf``/``inf``
+    when a side is not fenced).
+    """
+    rule, param = check_rule(rule, param)
+    x = np.asarray(values_ns, dtype=np.float64)
+    n = x.size
+    keep = np.ones(n, dtype=bool)
+    if n == 0 or rule == "none":
+        return keep, -np.inf, np.inf
+    y = log_latency(x)
+    if rule == "tukey":
+        q1, q3 = np.percentile(y, [25, 75])
+        iqr = q3 - q1
+        lo, hi = q1 - param * iqr, q3 + param * iqr
+        keep = (y >= lo) & (y <= hi)
+        return keep, float(np.exp(lo)), float(np.exp(hi))
+    if rule == "mad":
+        med = np.median(y)
+        mad = np.median(np.abs(y - med))
+        if mad == 0:
+            return keep, -np.inf, np.inf
+        z = MAD_CONSTANT * (y - med) / mad
+        keep = np.abs(z) <= param
+        half = param * mad / MAD_CONSTANT
+        return keep, float(np.exp(med - half)), float(np.exp(med + half))
+    # trim
+    k = int(math.floor(n * param / 100.0))
+    if k == 0:
+        return keep, -np.inf, np.inf
+    order = np.argsort(x, kind="stable")
+    keep[order[n - k:]] = False
+    return keep, -np.inf, float(x[order[n - k - 1]]) if n > k else -np.inf
+
+
+def outlier_mask(samples: pd.DataFrame, rule: str = "none", param=None):
+    """Apply an outlier rule per condition (pooled over boots).
+
+    Parameters
+    ----------
+    samples : DataFrame with the samples schema.
+    rule : one of ``none``, ``tukey``, ``mad``, ``trim``.
+    param : the rule's parameter (``k``, ``threshold`` or ``q`` percent);
+        ``None`` selects the default (1.5, 3.5, 1.0).
+
+    Returns
+    -------
+    keep : ndarray[bool], aligned with the rows of ``samples``.  True means
+        "a valid (ok, non-warmup) message that survives the rule"; failed and
+        warm-up rows are False but are *not* counted as removed.
+    removed : DataFrame, one row per condition, columns ``platform,
+        mechanism, mode, rule, param, n_valid, removed, removed_low,
+        removed_high, removed_frac, lower_us, upper_us`` (fences in us).
+    """
+    check_samples(samples)
+    rule, param = check_rule(rule, param)
+    valid = valid_mask(samples)
+    lat = samples["latency_ns"].to_numpy().astype(np.float64)
+    keep = np.zeros(len(samples), dtype=bool)
+    rows = []
+    for key, idx in condition_indices(samples).items():
+        vidx = idx[valid[idx]]
+        k, lo, hi = rule_keep(lat[vidx], rule, param)
+        keep[vidx] = k
+        dropped = lat[vidx][~k]
+        med = np.median(lat[vidx]) if vidx.size else np.nan
+        rows.append({
+            "platform": key[0], "mechanism": key[1], "mode": key[2],
+            "rule": rule, "param": param,
+            "n_valid": int(vidx.size),
+            "removed": int((~k).sum()),
+            "removed_low": int((dropped < med).sum()),
+            "removed_high": int((dropped >= med).sum()),
+            "removed_frac": float((~k).mean()) if vidx.size else np.nan,
+            "lower_us": lo / 1e3, "upper_us": hi / 1e3,
+        })
+    return keep, pd.DataFrame(rows)
+
+
+def _normalise_rules(rules) -> list:
+    if rules is None:
+        return [(r, DEFAULT_PARAMS[r]) for r in RULES]
+    out = []
+    for r in rules:
+        if isinstance(r, str):
+            out.append(check_rule(r, None))
+        else:
+            name, p = r
+            out.append(check_rule(name, p))
+    return out
+
+
+def sensitivity(samples: pd.DataFrame, mechanism: str, baseline: str = "eventfd",
+                mode: str = "blocking", platform: str | None = None, *,
+                rules: Iterable | None = None, reference: str = "none",
+                alpha: float = 0.05, n_boot: int = 2000, seed: int = 12345,
+                confidence: float = 0.95) -> pd.DataFrame:
+    """Does one comparison's conclusion survive every outlier rule?
+
+    For each rule (default: every rule with its default parameter; or a list
+    of names / ``(name, param)`` pairs) the comparison is recomputed with
+    :func:`uintrlab.stats.compare`.  The *conclusion* of a comparison is
+
+    * ``direction``: ``"mechanism faster"`` if the ratio of medians
+      (baseline / mechanism) is > 1, ``"baseline faster"`` if < 1, else
+      ``"equal"``;
+    * ``significant``: the per-boot-median test's p-value < ``alpha``.
+
+    A rule's conclusion *survives* if both agree with the ``reference``
+    rule's (default ``none``).  Columns: rule, param, removed_baseline,
+    removed_mechanism, median_ratio, median_ratio_ci_low/high, mean_ratio,
+    hl_ratio, cliffs_delta, p_boot_medians, p_pooled_mannwhitney,
+    ci_excludes_one, direction, significant, direction_survives,
+    significance_survives, survives, all_survive (same value on every row).
+    """
+    from . import stats  # local import: stats imports this module
+
+    rule_list = _normalise_rules(rules)
+    ref_rule, _ = check_rule(reference, None)
+    if ref_rule not in [r for r, _ in rule_list]:
+        rule_list = [(ref_rule, DEFAULT_PARAMS[ref_rule])] + rule_list
+    rows = []
+    for rule, param in rule_list:
+        res = stats.compare(samples, mechanism, baseline, mode, platform,
+                            outliers=rule, outlier_param=param, alpha=alpha,
+                            n_boot=n_boot, seed=seed, confidence=confidence)
+        r = res["median_ratio"]
+        direction = ("mechanism faster" if r > 1 else
+                     "baseline faster" if r < 1 else "equal")
+        lo, hi = res["median_ratio_ci"]
+        rows.append({
+            "rule": rule, "param": param,
+            "removed_baseline": res["removed_baseline"],
+            "removed_mechanism": res["removed_mechanism"],
+            "median_ratio": r, "median_ratio_ci_low": lo, "median_ratio_ci_high": hi,
+            "mean_ratio": res["mean_ratio"], "hl_ratio": res["hl_ratio"],
+            "cliffs_delta": res["cliffs_delta"],
+            "p_boot_medians": res["p_boot_medians"],
+            "p_pooled_mannwhitney": res["p_pooled_mannwhitney"],
+            "ci_excludes_one": bool(lo > 1 or hi < 1),
+            "direction": direction,
+            "significant": bool(res["p_boot_medians"] < alpha),
+        })
+    df = pd.DataFrame(rows)
+    ref = df[df["rule"] == ref_rule].iloc[0]
+    df["direction_survives"] = df["direction"] == ref["direction"]
+    df["significance_survives"] = df["significant"] == ref["significant"]
+    df["survives"] = df["direction_survives"] & df["significance_survives"]
+    df["all_survive"] = bool(df["survives"].all())
+    return df
