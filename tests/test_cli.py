@@ -1,0 +1,59 @@
+"""The command line: usage errors name the parameter; missing builds name the make target."""
+import os
+import subprocess
+import sys
+
+from uintrlab import builds
+
+
+def cli(*args, env=None, tmp=None):
+    e = dict(os.environ, PYTHONPATH=str(builds.ROOT), **(env or {}))
+    return subprocess.run([sys.executable, "-m", "uintrlab", *args], capture_output=True, text=True,
+                          env=e, cwd=tmp)
+
+
+def test_unknown_mechanism(tmp_path):
+    p = cli("run", "--platform", "native", "--mechanism", "smoke", "--mode", "blocking", "--out", str(tmp_path))
+    assert p.returncode == 1 and "mechanism: 'smoke' is unknown" in p.stderr
+
+
+def test_unknown_platform_and_mode(tmp_path):
+    p = cli("run", "--platform", "kvm", "--mechanism", "eventfd", "--mode", "blocking", "--out", str(tmp_path))
+    assert p.returncode == 1 and "platform: 'kvm' is unknown" in p.stderr
+    p = cli("run", "--platform", "native", "--mechanism", "eventfd", "--mode", "lazy", "--out", str(tmp_path))
+    assert p.returncode == 1 and "mode: 'lazy' is unknown" in p.stderr
+
+
+def test_non_positive_count(tmp_path):
+    for v in ("0", "-1"):
+        p = cli("run", "--platform", "native", "--mechanism", "eventfd", "--mode", "blocking",
+                "--count", v, "--out", str(tmp_path))
+        assert p.returncode == 1 and "count:" in p.stderr and "positive" in p.stderr
+
+
+def test_missing_qemu_names_the_make_target(tmp_path):
+    p = cli("run", "--platform", "tcg", "--mechanism", "eventfd", "--mode", "blocking", "--out",
+            str(tmp_path / "runs"), env={"UINTRLAB_CACHE": str(tmp_path / "empty-cache")})
+    assert p.returncode == 1 and "run 'make qemu'" in p.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_native_run_and_summarize(tmp_path):
+    p = cli("run", "--platform", "native", "--mechanism", "eventfd,spin", "--mode", "nonblocking",
+            "--count", "200", "--boots", "2", "--warmup", "10", "--out", str(tmp_path), "--run-id", "r",
+            "--no-progress")
+    assert p.returncode == 0, p.stderr
+    s = cli("summarize", str(tmp_path / "r"), "--results")
+    assert s.returncode == 0, s.stderr
+    assert "eventfd" in s.stdout and "spin" in s.stdout
+    assert s.stdout.count("============ RESULTS ================") == 2
+    assert "Message count:      400" in s.stdout
+
+
+def test_summarize_corrupted_file_is_named(tmp_path):
+    d = tmp_path / "bad"
+    d.mkdir()
+    (d / "samples.parquet").write_bytes(b"PAR1 garbage")
+    (d / "metadata.json").write_text("{}")
+    p = cli("summarize", str(d))
+    assert p.returncode == 1 and "samples.parquet" in p.stderr

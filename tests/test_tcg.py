@@ -1,0 +1,73 @@
+"""End to end on the tcg platform: our QEMU boots our kernel and runs the benchmark."""
+from pathlib import Path
+
+import pytest
+
+from uintrlab import data, runner
+from uintrlab.plan import Experiment
+
+pytestmark = pytest.mark.guest
+
+ALL = ["eventfd", "pipe", "futex", "spin"]
+
+
+def small(**kw):
+    base = dict(platforms=["tcg"], mechanisms=ALL, modes=["nonblocking", "blocking", "pingpong"],
+                count=300, blocking_count=30, boots=1, warmup=10, idle_us=500)
+    base.update(kw)
+    return Experiment(**base)
+
+
+def test_every_condition_in_the_guest(guest_platform, tmp_path):
+    run_dir = runner.run(small(), tmp_path, run_id="e2e", progress=False)
+    meta, df = data.load_run(run_dir)
+    assert meta["status"] == "complete", meta["problems"]
+    assert sorted(meta["conditions"]) == sorted(
+        f"{m}-{mode}" for m in ALL for mode in ("nonblocking", "blocking", "pingpong")
+        if not (m == "spin" and mode == "blocking"))
+    assert meta["params"]["skipped"] == ["spin-blocking"]
+    counts = df.groupby(["mechanism", "mode"], observed=True).size()
+    assert len(counts) == 11
+    for (m, mode), n in counts.items():
+        assert n == (30 if mode == "blocking" else 300) + 10, (m, mode)
+    assert df["ok"].all() and (df["latency_ns"] > 0).all()
+    assert (df.loc[df["mode"] == "blocking", "slept"] == 1).all()
+    boot = meta["boots"][0]
+    assert boot["status"] == "ok"
+    assert boot["guest"]["clocksource"] == "tsc"
+    assert boot["guest"]["cpus_online"] == "0-1"
+    for rec in boot["conditions"].values():
+        assert rec["rc"] == 0 and rec["clock_read_ns"] > 0
+        assert (rec["writer_cpu_seen"], rec["reader_cpu_seen"]) == (0, 1)
+    tcg = meta["platforms"]["tcg"]
+    assert tcg["qemu"]["debian_version"].startswith("1:7.2")
+    assert tcg["kernel"]["kernel_release"].startswith("6.1")
+    assert len(tcg["qemu"]["patch_series_sha256_16"]) == 16
+    assert meta["environment"]["tcg"]["clock_read_ns_median"] > 0
+    assert (Path(run_dir) / boot["console_log"]).read_text().count("uintrlab: end") == 11
+
+
+def test_hung_guest_is_reported_and_finished_boots_kept(guest_platform, tmp_path):
+    """Boot 1 runs an init that never finishes: it times out, boot 0's data stays."""
+    exp = small(mechanisms=["eventfd"], modes=["nonblocking"], boots=2, boot_timeout_s=45)
+    hang = lambda platform, boot: "rdinit=/bin/busybox -- sleep 100000" if boot == 1 else ""  # noqa: E731
+    logs = []
+    run_dir = runner.run(exp, tmp_path, run_id="hang", progress=False, log=logs.append, fault=hang)
+    meta, df = data.load_run(run_dir)
+    assert meta["status"] == "complete-with-problems"
+    assert [b["status"] for b in meta["boots"]] == ["ok", "timeout"]
+    assert set(df["boot"]) == {0} and len(df) == 310
+    console = Path(run_dir) / meta["boots"][1]["console_log"]
+    assert "Linux version" in console.read_text()
+    assert any("boot 1 FAILED (timeout" in m and "console log" in m for m in logs)
+
+
+def test_panicked_guest_is_reported_with_its_log(guest_platform, tmp_path):
+    exp = small(mechanisms=["spin"], modes=["nonblocking"], boot_timeout_s=60)
+    nothing = lambda platform, boot: "rdinit=/no/such/init"  # noqa: E731
+    run_dir = runner.run(exp, tmp_path, run_id="panic", progress=False, log=lambda m: None, fault=nothing)
+    meta = (Path(run_dir) / "metadata.json").read_text()
+    assert '"status": "panic"' in meta and "Kernel panic" in meta
+    assert not (Path(run_dir) / "samples.parquet").exists()
+    with pytest.raises(data.DataError, match="no samples.parquet"):
+        data.load_run(run_dir)

@@ -1,0 +1,84 @@
+"""Command line: python -m uintrlab {run,summarize,...} --help"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import builds, data, plan
+
+
+def _csv(s: str) -> list[str]:
+    return [x for x in s.split(",") if x]
+
+
+def _add_run(sub) -> None:
+    p = sub.add_parser("run", help="run experiments into data/runs/<run-id>/")
+    p.add_argument("--platform", action="append", type=_csv, required=True,
+                   help="tcg (our QEMU) or native (this host); repeat or comma-separate")
+    p.add_argument("--mechanism", action="append", type=_csv, required=True,
+                   help="eventfd, pipe, futex, spin, ...; repeat or comma-separate")
+    p.add_argument("--mode", action="append", type=_csv, required=True,
+                   help="nonblocking, blocking, pingpong; repeat or comma-separate")
+    p.add_argument("--count", type=int, default=1000, help="measured messages per condition and boot")
+    p.add_argument("--blocking-count", type=int, default=None, help="count for blocking mode (default: --count)")
+    p.add_argument("--boots", type=int, default=3, help="boots (tcg) or process pairs (native) per condition")
+    p.add_argument("--warmup", type=int, default=100, help="warm-up messages before the measured ones")
+    p.add_argument("--idle-us", type=int, default=1000, help="blocking: idle time after verified sleep")
+    p.add_argument("--timeout-ms", type=int, default=1000, help="a message not seen within this is a failure")
+    p.add_argument("--writer-cpu", type=int, default=0)
+    p.add_argument("--reader-cpu", type=int, default=1)
+    p.add_argument("--seed", type=int, default=1, help="seed of the per-boot condition order")
+    p.add_argument("--tcg-threads", choices=("multi", "single"), default="multi")
+    p.add_argument("--boot-timeout", type=float, default=None, help="seconds per boot (default: estimated)")
+    p.add_argument("--out", default=str(builds.ROOT / "data" / "runs"), help="parent folder of run directories")
+    p.add_argument("--run-id", default=None)
+    p.add_argument("--no-progress", action="store_true")
+
+
+def cmd_run(a) -> int:
+    from . import runner
+
+    flat = lambda xs: [y for x in xs for y in x]  # noqa: E731
+    exp = plan.Experiment(platforms=flat(a.platform), mechanisms=flat(a.mechanism), modes=flat(a.mode),
+                          count=a.count, blocking_count=a.blocking_count, boots=a.boots, warmup=a.warmup,
+                          idle_us=a.idle_us, timeout_ms=a.timeout_ms, writer_cpu=a.writer_cpu,
+                          reader_cpu=a.reader_cpu, seed=a.seed, tcg_threads=a.tcg_threads,
+                          boot_timeout_s=a.boot_timeout)
+    run_dir = runner.run(exp, Path(a.out), run_id=a.run_id, progress=not a.no_progress,
+                         log=lambda m: print(m, file=sys.stderr))
+    meta, _ = data.load_run(run_dir) if (run_dir / "samples.parquet").exists() else (None, None)
+    print(run_dir)
+    if meta is None or meta["status"] != "complete":
+        print(f"run finished with problems; see {run_dir / 'metadata.json'}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_summarize(a) -> int:
+    from . import summary
+
+    metas, df = data.load_runs(a.run_dirs)
+    print(summary.table_text(df))
+    if a.results:
+        print(summary.results_blocks(df))
+    return 0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m uintrlab", description=__doc__)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    _add_run(sub)
+    s = sub.add_parser("summarize", help="per-condition table of a run (the study's columns and more)")
+    s.add_argument("run_dirs", nargs="+")
+    s.add_argument("--results", action="store_true", help="also print ipc-bench RESULTS blocks")
+    a = ap.parse_args(argv)
+    try:
+        return {"run": cmd_run, "summarize": cmd_summarize}[a.cmd](a)
+    except (plan.ParameterError, builds.MissingBuild, data.DataError, FileExistsError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
