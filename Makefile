@@ -1,0 +1,52 @@
+# uintr-event artifact. Two commands for a newcomer:
+#   make artifact [PROFILE=quick|full]   build everything, run the experiments, analyse
+#   make test                            build everything and run the test suite
+# Builds are cached outside the clone (UINTRLAB_CACHE, default ~/.cache/uintrlab),
+# keyed by source version, patch series and configuration.
+
+SHELL   := /bin/bash
+PROFILE ?= quick
+PY      := .venv/bin/python
+export PYTHONPATH := $(CURDIR)
+export UINTRLAB_CACHE ?= $(HOME)/.cache/uintrlab
+
+.PHONY: all deps deps-debian deps-python qemu kernel guest build test test-fast artifact clean help
+
+all: build
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+deps: deps-debian deps-python
+
+deps-debian:
+	@bash env/setup-debian.sh
+
+deps-python: deps-debian
+	@bash env/setup-python.sh
+
+qemu: deps-debian
+	@bash env/build-qemu.sh >/dev/null
+
+kernel: deps-debian
+	@bash kernel/build-kernel.sh >/dev/null
+
+guest: deps-debian
+	@$(MAKE) -s -C csrc
+
+build: qemu kernel guest
+
+# Unit, native, guest (end-to-end) and notebook tests.
+test: deps build
+	$(PY) -m pytest -q tests
+
+# Only the tests that need no QEMU or kernel build.
+test-fast: deps guest
+	$(PY) -m pytest -q -m "not guest" tests
+
+artifact: deps build
+	@bash scripts/artifact.sh $(PROFILE)
+
+clean:
+	$(MAKE) -s -C csrc clean
+	rm -rf .pytest_cache
