@@ -45,7 +45,12 @@ CAVEAT = ("one pooled series per method treated as independent messages (boots n
 
 
 def default_path() -> Path:
-    """``<repo root>/../shared/reference/seed-results.csv``."""
+    """``<repo root>/data/study/seed-results.csv`` (the study's numbers, kept in the repo)."""
+    return Path(__file__).resolve().parents[1] / "data" / "study" / STUDY_FILE
+
+
+def reference_path() -> Path:
+    """The project's reference copy, ``<repo root>/../shared/reference/seed-results.csv``."""
     return Path(__file__).resolve().parents[1].parent / "shared" / "reference" / STUDY_FILE
 
 
