@@ -38,12 +38,14 @@ def test_every_condition_in_the_guest(guest_platform, tmp_path):
     assert boot["guest"]["cpus_online"] == "0-1"
     for rec in boot["conditions"].values():
         assert rec["rc"] == 0 and rec["clock_read_ns"] > 0
+        assert rec["clocksource_start"] == rec["clocksource_end"] == "tsc"
         assert (rec["writer_cpu_seen"], rec["reader_cpu_seen"]) == (0, 1)
     tcg = meta["platforms"]["tcg"]
     assert tcg["qemu"]["debian_version"].startswith("1:7.2")
     assert tcg["kernel"]["kernel_release"].startswith("6.1")
     assert len(tcg["qemu"]["patch_series_sha256_16"]) == 16
     assert meta["environment"]["tcg"]["clock_read_ns_median"] > 0
+    assert meta["environment"]["tcg"]["clocksources"] == ["tsc"]
     assert (Path(run_dir) / boot["console_log"]).read_text().count("uintrlab: end") == 11
 
 

@@ -30,8 +30,8 @@ GUEST_MEMORY = "512M"
 GUEST_CPUS = 2
 RESULTS_DISK_BYTES = 1 << 30
 # what a boot record keeps of the benchmark's JSON (the rest repeats the parameters)
-BENCH_META_KEPT = ("failures", "slept_verified", "clock_read_ns", "clock_res_ns", "writer_cpu_seen",
-                   "reader_cpu_seen", "duration_s")
+BENCH_META_KEPT = ("failures", "slept_verified", "clock_read_ns", "clock_res_ns", "clocksource_start",
+                   "clocksource_end", "writer_cpu_seen", "reader_cpu_seen", "duration_s")
 
 
 @dataclass
@@ -340,7 +340,10 @@ def _environment_summary(meta: dict) -> dict:
         costs = sorted(c["clock_read_ns"] for b in boots for c in b["conditions"].values()
                        if "clock_read_ns" in c)
         out[p] = {
-            "clocksources": sorted({b["guest"].get("clocksource", "?") for b in boots}),
+            # what the guest reported at start-up and each condition at its start and end
+            "clocksources": sorted({b["guest"].get("clocksource", "?") for b in boots}
+                                   | {c[k] for b in boots for c in b["conditions"].values()
+                                      for k in ("clocksource_start", "clocksource_end") if c.get(k)}),
             "clock_read_ns_median": costs[len(costs) // 2] if costs else None,
             "boots_ok": sum(b["status"] == "ok" for b in boots), "boots": len(boots),
         }

@@ -429,12 +429,26 @@ static void print_results(const struct opts *o, const struct sample *s, long n, 
 	printf("=====================================\n");
 }
 
+/* The kernel's current clocksource (empty if sysfs does not say). */
+static void read_clocksource(char *buf, size_t len)
+{
+	FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
+
+	buf[0] = 0;
+	if (f) {
+		if (fgets(buf, (int)len, f))
+			buf[strcspn(buf, "\n")] = 0;
+		fclose(f);
+	}
+}
+
 static void write_meta(const struct opts *o, struct shared *sh, double clock_ns,
 		       int writer_cpu_seen, long failures, long slept_verified, int64_t t_start,
-		       int64_t t_end)
+		       int64_t t_end, const char *cs_start)
 {
 	struct utsname u;
 	struct timespec res;
+	char cs_end[64];
 	FILE *f;
 
 	if (!o->meta)
@@ -453,7 +467,10 @@ static void write_meta(const struct opts *o, struct shared *sh, double clock_ns,
 	fprintf(f, "  \"writer_cpu\": %d,\n  \"reader_cpu\": %d,\n  \"writer_cpu_seen\": %d,\n"
 		"  \"reader_cpu_seen\": %d,\n", o->writer_cpu, o->reader_cpu, writer_cpu_seen,
 		sh->reader_cpu_seen);
+	read_clocksource(cs_end, sizeof(cs_end));
 	fprintf(f, "  \"clock_read_ns\": %.2f,\n  \"clock_res_ns\": %ld,\n", clock_ns, res.tv_nsec);
+	fprintf(f, "  \"clocksource_start\": \"%s\",\n  \"clocksource_end\": \"%s\",\n", cs_start,
+		cs_end);
 	fprintf(f, "  \"failures\": %ld,\n  \"slept_verified\": %ld,\n", failures, slept_verified);
 	fprintf(f, "  \"duration_s\": %.3f,\n", (t_end - t_start) / 1e9);
 	fprintf(f, "  \"kernel\": \"%s %s\",\n  \"machine\": \"%s\"\n}\n", u.sysname, u.release,
@@ -475,7 +492,7 @@ int main(int argc, char **argv)
 	int statfd, status, rc, writer_cpu_seen;
 	int64_t t_start;
 	pid_t pid;
-	char path[64];
+	char path[64], cs_start[64];
 
 	parse(argc, argv, &o);
 	if (o.mech->probe && o.mech->probe(&why)) {
@@ -537,6 +554,7 @@ int main(int argc, char **argv)
 		sched_yield();
 	}
 	clock_ns = clock_read_cost_ns();
+	read_clocksource(cs_start, sizeof(cs_start));
 
 	t_start = now_ns();
 	for (long i = 0; i < n; i++) {
@@ -592,7 +610,7 @@ int main(int argc, char **argv)
 			sleep_ns(100000);
 		}
 	}
-	write_meta(&o, sh, clock_ns, writer_cpu_seen, failures, verified, t_start, now_ns());
+	write_meta(&o, sh, clock_ns, writer_cpu_seen, failures, verified, t_start, now_ns(), cs_start);
 	if (o.out && write_samples(&o, s, n))
 		return 1;
 	print_results(&o, s, n, &okc);
