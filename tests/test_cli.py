@@ -57,3 +57,21 @@ def test_summarize_corrupted_file_is_named(tmp_path):
     (d / "metadata.json").write_text("{}")
     p = cli("summarize", str(d))
     assert p.returncode == 1 and "samples.parquet" in p.stderr
+
+
+def test_speedup_json_and_bad_parameters(tmp_path):
+    import json
+    p = cli("run", "--platform", "native", "--mechanism", "eventfd,futex", "--mode", "blocking",
+            "--count", "40", "--boots", "3", "--warmup", "5", "--idle-us", "100", "--out", str(tmp_path),
+            "--run-id", "s", "--no-progress")
+    assert p.returncode == 0, p.stderr
+    s = cli("speedup", str(tmp_path / "s"), "--mechanism", "futex", "--mode", "blocking", "--n-boot", "1000")
+    assert s.returncode == 0, s.stderr
+    res = json.loads(s.stdout)
+    assert res["median_ratio"] > 0 and len(res["median_ratio_ci"]) == 2
+    assert res["n_boots_baseline"] == 3 and res["n_boot"] == 1000
+    for args, name in ((["--alpha", "1.5"], "alpha"), (["--n-boot", "10"], "n_boot"),
+                       (["--outliers", "magic"], "outliers"), (["--mechanism", "smoke"], "mechanism")):
+        argv = ["speedup", str(tmp_path / "s"), "--mechanism", "futex", *args]
+        e = cli(*argv)
+        assert e.returncode == 1 and name in e.stderr, (args, e.stderr)

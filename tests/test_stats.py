@@ -361,7 +361,7 @@ def test_compare_few_boots_warns():
 @pytest.mark.parametrize("kwargs,name", [
     ({"alpha": 0}, "alpha"), ({"alpha": 1}, "alpha"), ({"alpha": 1.5}, "alpha"),
     ({"alpha": -0.1}, "alpha"), ({"n_boot": 999}, "n_boot"), ({"n_boot": 1500.0}, "n_boot"),
-    ({"outliers": "iqr"}, "rule"), ({"seed": -1}, "seed"), ({"confidence": 1.0}, "confidence"),
+    ({"outliers": "iqr"}, "outliers"), ({"seed": -1}, "seed"), ({"confidence": 1.0}, "confidence"),
     ({"mechanism": "nope"}, "mechanism"), ({"baseline": "nope"}, "baseline"),
     ({"mode": "nope"}, "mode"), ({"platform": "native"}, "platform"),
     ({"mechanism": "eventfd"}, "mechanism"), ({"boot_test": "t"}, "boot_test"),
@@ -375,7 +375,7 @@ def test_compare_bad_parameters(cmp_data, kwargs, name):
 
 
 def test_unknown_rule_lists_choices(cmp_data):
-    with pytest.raises(ValueError, match=r"rule must be one of \['none', 'tukey', 'mad', 'trim'\]"):
+    with pytest.raises(ValueError, match=r"outliers must be one of \['none', 'tukey', 'mad', 'trim'\]"):
         S.compare(cmp_data, "uintr_event", outliers="winsor")
 
 

@@ -59,9 +59,22 @@ def cmd_summarize(a) -> int:
     from . import summary
 
     metas, df = data.load_runs(a.run_dirs)
-    print(summary.table_text(df))
+    print(summary.table_markdown(df) if a.markdown else summary.table_text(df))
     if a.results:
         print(summary.results_blocks(df))
+    return 0
+
+
+def cmd_speedup(a) -> int:
+    import json
+
+    from . import stats
+
+    _, df = data.load_runs(a.run_dirs)
+    res = stats.compare(df, a.mechanism, baseline=a.baseline, mode=a.mode, platform=a.platform,
+                        outliers=a.outliers, outlier_param=a.outlier_param, alpha=a.alpha,
+                        n_boot=a.n_boot, seed=a.seed)
+    print(json.dumps(res, indent=2, allow_nan=False))
     return 0
 
 
@@ -72,10 +85,22 @@ def main(argv=None) -> int:
     s = sub.add_parser("summarize", help="per-condition table of a run (the study's columns and more)")
     s.add_argument("run_dirs", nargs="+")
     s.add_argument("--results", action="store_true", help="also print ipc-bench RESULTS blocks")
+    s.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    sp = sub.add_parser("speedup", help="speedup of a mechanism over a baseline, with intervals and tests (JSON)")
+    sp.add_argument("run_dirs", nargs="+")
+    sp.add_argument("--mechanism", required=True)
+    sp.add_argument("--baseline", default="eventfd")
+    sp.add_argument("--mode", default="blocking")
+    sp.add_argument("--platform", default=None, help="needed when the runs hold several platforms")
+    sp.add_argument("--outliers", default="none", help="none, tukey, mad or trim")
+    sp.add_argument("--outlier-param", type=float, default=None, help="tukey k, mad threshold, trim percent")
+    sp.add_argument("--alpha", type=float, default=0.05)
+    sp.add_argument("--n-boot", type=int, default=2000, help="bootstrap iterations (>= 1000)")
+    sp.add_argument("--seed", type=int, default=12345)
     a = ap.parse_args(argv)
     try:
-        return {"run": cmd_run, "summarize": cmd_summarize}[a.cmd](a)
-    except (plan.ParameterError, builds.MissingBuild, data.DataError, FileExistsError) as e:
+        return {"run": cmd_run, "summarize": cmd_summarize, "speedup": cmd_speedup}[a.cmd](a)
+    except (ValueError, builds.MissingBuild, FileExistsError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
 

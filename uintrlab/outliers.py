@@ -101,11 +101,12 @@ def condition_indices(samples: pd.DataFrame) -> dict:
 # --------------------------------------------------------------------------
 # rules
 # --------------------------------------------------------------------------
-def check_rule(rule: str, param=None):
+def check_rule(rule: str, param=None, name: str = "rule"):
     """Validate ``rule``/``param``; return ``(rule, param)`` with the default
-    parameter filled in.  Unknown rule -> ``ValueError`` naming ``rule``."""
+    parameter filled in.  Unknown rule -> ``ValueError`` naming the parameter
+    (``name``: ``rule`` here, ``outliers`` where callers call it that)."""
     if not isinstance(rule, str) or rule not in RULES:
-        raise ValueError(f"rule must be one of {list(RULES)}, got {rule!r}")
+        raise ValueError(f"{name} must be one of {list(RULES)}, got {rule!r}")
     if param is None:
         param = DEFAULT_PARAMS[rule]
     if rule == "none":

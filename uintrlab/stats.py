@@ -658,7 +658,7 @@ def compare(samples: pd.DataFrame, mechanism: str, baseline: str = "eventfd",
     n_boot = _check_n_boot(n_boot)
     seed = _check_seed(seed)
     _check_alpha(confidence, "confidence")
-    rule, param = check_rule(outliers, outlier_param)
+    rule, param = check_rule(outliers, outlier_param, name="outliers")
     if boot_test not in ("mannwhitney", "permutation"):
         raise ValueError(f"boot_test must be one of ['mannwhitney', 'permutation'], got {boot_test!r}")
     if mechanism == baseline:

@@ -22,6 +22,19 @@ def table_text(df: pd.DataFrame) -> str:
         return t[cols].to_string(float_format=lambda x: f"{x:.3f}")
 
 
+def table_markdown(df: pd.DataFrame, columns=None, digits: int = 1) -> str:
+    """The summary as a Markdown table (for the README and reports)."""
+    t = table(df)
+    cols = columns or STUDY_COLUMNS
+    head = ["platform", "mechanism", "mode", *cols]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for key, r in t.iterrows():
+        cells = list(key) + [f"{int(r[c])}" if c in ("count", "failures", "boots") or c.startswith("rate")
+                             else f"{r[c]:.{digits}f}" for c in cols]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def results_blocks(df: pd.DataFrame) -> str:
     """ipc-bench's RESULTS block for every condition (over ok, non-warm-up messages)."""
     out = []
