@@ -3,13 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
 
 PALETTE = "colorblind"
 MODE_ORDER = ["nonblocking", "blocking", "pingpong"]
@@ -104,8 +101,9 @@ def violin(df: pd.DataFrame, max_per_condition: int = 20_000, seed: int = 1) -> 
     return fig
 
 
-def save(fig_or_grid, name: str, out_dir: str | Path, formats=("pdf", "png")) -> list[Path]:
-    """Write a figure in every format; returns the paths."""
+def save(fig_or_grid, name: str, out_dir: str | Path, formats=("pdf", "png"), close: bool = True) -> list[Path]:
+    """Write a figure in every format; returns the paths. Notebooks pass close=False
+    so that the figure is also shown inline."""
     fig = getattr(fig_or_grid, "figure", fig_or_grid)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -114,5 +112,6 @@ def save(fig_or_grid, name: str, out_dir: str | Path, formats=("pdf", "png")) ->
         p = out / f"{name}.{fmt}"
         fig.savefig(p, bbox_inches="tight", dpi=150)
         paths.append(p)
-    plt.close(fig)
+    if close:
+        plt.close(fig)
     return paths
