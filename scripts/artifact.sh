@@ -21,6 +21,6 @@ $py -m papermill --cwd . notebooks/02-analysis.ipynb "reports/02-analysis-$run_i
 	-y "runs: [data/runs/$run_id]" -p figures_dir figures
 $py -m jupyter nbconvert --to html --log-level WARN "reports/02-analysis-$run_id.ipynb"
 echo "artifact: done in $(($(date +%s) - start)) s"
-echo "  data:    data/runs/$run_id/ (samples.parquet, metadata.json)"
+echo "  data:    data/runs/$run_id/ (samples/*.parquet, metadata.json)"
 echo "  figures: figures/latency-ecdf.{pdf,png} figures/latency-violin.{pdf,png}"
 echo "  report:  reports/02-analysis-$run_id.html"

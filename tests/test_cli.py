@@ -53,10 +53,11 @@ def test_native_run_and_summarize(tmp_path):
 def test_summarize_corrupted_file_is_named(tmp_path):
     d = tmp_path / "bad"
     d.mkdir()
-    (d / "samples.parquet").write_bytes(b"PAR1 garbage")
+    (d / "samples").mkdir()
+    (d / "samples" / "tcg-000.parquet").write_bytes(b"PAR1 garbage")
     (d / "metadata.json").write_text("{}")
     p = cli("summarize", str(d))
-    assert p.returncode == 1 and "samples.parquet" in p.stderr
+    assert p.returncode == 1 and "tcg-000.parquet: truncated or corrupted" in p.stderr
 
 
 def test_speedup_json_and_bad_parameters(tmp_path):

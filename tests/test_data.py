@@ -19,7 +19,8 @@ def frame(n=10, platform="tcg", mechanism="eventfd", mode="blocking", boot=0):
 def write_run(tmp_path, df, meta=None):
     d = tmp_path / "run"
     d.mkdir()
-    data.write_samples(df, d / "samples.parquet")
+    for (platform, boot), part in df.groupby(["platform", "boot"], observed=True):
+        data.write_samples(part, data.boot_samples_path(d, platform, boot))
     data.write_metadata(meta or {"run_id": "run"}, d / "metadata.json")
     return d
 
@@ -42,21 +43,21 @@ def test_parquet_is_compact(tmp_path):
     df["latency_ns"] = rng.lognormal(np.log(90_000), 0.5, n).astype(np.int64)
     df["notify_ns"] = rng.lognormal(np.log(20_000), 0.3, n).astype(np.int64)
     d = write_run(tmp_path, df)
-    assert (d / "samples.parquet").stat().st_size < 5 * n
+    assert data.sample_files(d)[0].stat().st_size < 5 * n
 
 
 def test_truncated_samples_file_is_named(tmp_path):
     d = write_run(tmp_path, frame(1000))
-    p = d / "samples.parquet"
+    p = data.sample_files(d)[0]
     p.write_bytes(p.read_bytes()[: p.stat().st_size // 2])
-    with pytest.raises(data.DataError, match="samples.parquet: truncated or corrupted"):
+    with pytest.raises(data.DataError, match="tcg-000.parquet: truncated or corrupted"):
         data.load_run(d)
 
 
 def test_garbage_samples_file_is_named(tmp_path):
     d = write_run(tmp_path, frame())
-    (d / "samples.parquet").write_bytes(b"not parquet at all")
-    with pytest.raises(data.DataError, match="samples.parquet"):
+    (d / "samples" / "tcg-000.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(data.DataError, match="tcg-000.parquet"):
         data.load_run(d)
 
 
@@ -64,7 +65,7 @@ def test_missing_run_and_missing_samples(tmp_path):
     with pytest.raises(data.DataError, match="no such run directory"):
         data.load_run(tmp_path / "nope")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(data.DataError, match="no samples.parquet"):
+    with pytest.raises(data.DataError, match="no samples"):
         data.load_run(tmp_path / "empty")
 
 
@@ -101,7 +102,7 @@ def test_load_runs_labels_each_run(tmp_path):
     b = tmp_path / "b"
     for d, df in ((a, frame()), (b, frame(mechanism="futex"))):
         d.mkdir()
-        data.write_samples(df, d / "samples.parquet")
+        data.write_samples(df, data.boot_samples_path(d, "tcg", 0))
         (d / "metadata.json").write_text(json.dumps({"run_id": d.name}))
     metas, df = data.load_runs([a, b])
     assert [m["run_id"] for m in metas] == ["a", "b"]

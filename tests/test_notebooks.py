@@ -12,7 +12,7 @@ def test_run_then_analysis(tmp_path):
     pm.execute_notebook(str(NB / "01-run.ipynb"), str(tmp_path / "01.ipynb"), cwd=str(builds.ROOT),
                         parameters={"profile": "tiny", "run_id": "nb", "out": str(runs)},
                         progress_bar=False)
-    assert (runs / "nb" / "samples.parquet").exists()
+    assert (runs / "nb" / "samples" / "native-000.parquet").exists()
     figs = tmp_path / "figs"
     pm.execute_notebook(str(NB / "02-analysis.ipynb"), str(tmp_path / "02.ipynb"), cwd=str(builds.ROOT),
                         parameters={"runs": [str(runs / "nb")], "figures_dir": str(figs)},
@@ -36,7 +36,7 @@ def test_run_notebook_rejects_bad_parameters(tmp_path, params, name):
 
 def test_analysis_notebook_rejects_a_directory_without_data(tmp_path):
     (tmp_path / "empty").mkdir()
-    with pytest.raises(pm.PapermillExecutionError, match="no samples.parquet"):
+    with pytest.raises(pm.PapermillExecutionError, match="no samples"):
         pm.execute_notebook(str(NB / "02-analysis.ipynb"), str(tmp_path / "o.ipynb"), cwd=str(builds.ROOT),
                             parameters={"runs": [str(tmp_path / "empty")], "figures_dir": str(tmp_path)},
                             progress_bar=False)

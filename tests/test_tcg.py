@@ -59,6 +59,7 @@ def test_hung_guest_is_reported_and_finished_boots_kept(guest_platform, tmp_path
     assert meta["status"] == "complete-with-problems"
     assert [b["status"] for b in meta["boots"]] == ["ok", "timeout"]
     assert set(df["boot"]) == {0} and len(df) == 310
+    assert [f.name for f in data.sample_files(run_dir)] == ["tcg-000.parquet"]
     console = Path(run_dir) / meta["boots"][1]["console_log"]
     assert "Linux version" in console.read_text()
     assert any("boot 1 FAILED (timeout" in m and "console log" in m for m in logs)
@@ -70,6 +71,6 @@ def test_panicked_guest_is_reported_with_its_log(guest_platform, tmp_path):
     run_dir = runner.run(exp, tmp_path, run_id="panic", progress=False, log=lambda m: None, fault=nothing)
     meta = (Path(run_dir) / "metadata.json").read_text()
     assert '"status": "panic"' in meta and "Kernel panic" in meta
-    assert not (Path(run_dir) / "samples.parquet").exists()
-    with pytest.raises(data.DataError, match="no samples.parquet"):
+    assert not data.sample_files(run_dir)
+    with pytest.raises(data.DataError, match="no samples"):
         data.load_run(run_dir)

@@ -47,7 +47,7 @@ def cmd_run(a) -> int:
                           boot_timeout_s=a.boot_timeout)
     run_dir = runner.run(exp, Path(a.out), run_id=a.run_id, progress=not a.no_progress,
                          log=lambda m: print(m, file=sys.stderr))
-    meta, _ = data.load_run(run_dir) if (run_dir / "samples.parquet").exists() else (None, None)
+    meta, _ = data.load_run(run_dir) if data.sample_files(run_dir) else (None, None)
     print(run_dir)
     if meta is None or meta["status"] != "complete":
         print(f"run finished with problems; see {run_dir / 'metadata.json'}", file=sys.stderr)

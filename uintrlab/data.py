@@ -1,7 +1,8 @@
 """The data format of a run: ``data/runs/<run-id>/``.
 
 - ``metadata.json``: provenance and parameters (see data/README.md);
-- ``samples.parquet``: one row per message, columns SAMPLE_COLUMNS (zstd-compressed);
+- ``samples/<platform>-<boot>.parquet``: one row per message of that boot, columns
+  SAMPLE_COLUMNS (zstd-compressed; one file per boot, written when the boot ends);
 - ``boots/<platform>-<boot>/``: console log (tcg) and the benchmark's raw outputs.
 """
 from __future__ import annotations
@@ -71,6 +72,7 @@ def normalize(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_samples(df: pd.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     table = pa.Table.from_pandas(normalize(df), schema=SCHEMA, preserve_index=False)
     tmp = path.with_suffix(".tmp")
     # Delta encoding for the integer columns, then zstd: about 4.5 bytes a message for
@@ -90,6 +92,17 @@ def read_samples(path: Path) -> pd.DataFrame:
     return normalize(table.to_pandas())
 
 
+SAMPLES_DIR = "samples"
+
+
+def boot_samples_path(run_dir: Path, platform: str, boot: int) -> Path:
+    return Path(run_dir) / SAMPLES_DIR / f"{platform}-{boot:03d}.parquet"
+
+
+def sample_files(run_dir: Path) -> list[Path]:
+    return sorted((Path(run_dir) / SAMPLES_DIR).glob("*.parquet"))
+
+
 def write_metadata(meta: dict, path: Path) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(meta, indent=2, sort_keys=False, default=str) + "\n")
@@ -101,14 +114,16 @@ def load_run(run_dir: str | Path) -> tuple[dict, pd.DataFrame]:
     d = Path(run_dir)
     if not d.is_dir():
         raise DataError(f"{d}: no such run directory")
-    meta_path, samples_path = d / "metadata.json", d / "samples.parquet"
-    if not samples_path.exists():
-        raise DataError(f"{d}: no samples.parquet (not a run directory, or the run kept no data)")
+    meta_path, files = d / "metadata.json", sample_files(d)
+    if not files:
+        raise DataError(f"{d}: no samples ({SAMPLES_DIR}/*.parquet): not a run directory, "
+                        "or the run kept no data")
     try:
         meta = json.loads(meta_path.read_text())
     except (OSError, ValueError) as e:
         raise DataError(f"{meta_path}: unreadable metadata ({e})") from e
-    return meta, read_samples(samples_path)
+    df = pd.concat([read_samples(f) for f in files], ignore_index=True)
+    return meta, normalize(df)
 
 
 def load_runs(run_dirs) -> tuple[list[dict], pd.DataFrame]:

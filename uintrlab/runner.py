@@ -264,14 +264,13 @@ def run(exp: Experiment, out_root: Path, run_id: str | None = None, progress: bo
 
     commit = _git("rev-parse", "HEAD")
     meta = {
-        "format": 1, "run_id": run_id, "status": "running", "start": _now(), "end": None,
+        "format": 2, "run_id": run_id, "status": "running", "start": _now(), "end": None,
         "artifact": {"git_commit": commit, "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no"))},
         "command": " ".join(sys.argv), "params": exp.as_dict(),
         "conditions": [c.id for c in conditions], "host": host_info(),
         "platforms": {p: _platform_info(exp, p) for p in exp.platforms}, "boots": [],
     }
     data.write_metadata(meta, run_dir / "metadata.json")
-    frames: list[pd.DataFrame] = []
     per_boot = sum(exp.messages(c) for c in conditions)
     total = per_boot * exp.boots * len(exp.platforms)
     msgs = {c.id: exp.messages(c) for c in conditions}
@@ -296,7 +295,7 @@ def run(exp: Experiment, out_root: Path, run_id: str | None = None, progress: bo
                 outcome = boot_fn(exp, plan, boot_dir, timeout, on_line, extra)
                 outcome.boot, outcome.order = b, [c.id for c in plan]
                 outcome.guest = _read_kv(boot_dir / "guest.txt")
-                frames += _collect_conditions(exp, plan, boot_dir, outcome, platform)
+                frames = _collect_conditions(exp, plan, boot_dir, outcome, platform)
                 bar.n = before + per_boot
                 bar.refresh()
                 for cid, rec in outcome.conditions.items():
@@ -316,7 +315,8 @@ def run(exp: Experiment, out_root: Path, run_id: str | None = None, progress: bo
                     rec["console_log"] = str(Path(rec["console_log"]).relative_to(run_dir))
                 meta["boots"].append(rec)
                 if frames:
-                    data.write_samples(pd.concat(frames, ignore_index=True), run_dir / "samples.parquet")
+                    data.write_samples(pd.concat(frames, ignore_index=True),
+                                       data.boot_samples_path(run_dir, platform, b))
                 data.write_metadata(meta, run_dir / "metadata.json")
     finally:
         bar.close()
