@@ -34,19 +34,7 @@ SERIES=$(series_hash "$PATCHES")
 KEY=$( { echo "$VERSION"; echo "$SERIES"; echo "${CONFIGURE_FLAGS[*]}"; cat "$0"; } | sha256sum | cut -c1-16)
 OUT=$UINTRLAB_CACHE/qemu/$KEY
 
-case "${1:-}" in
---path) echo "$OUT/bin/qemu-system-x86_64"; exit 0 ;;
---key) echo "$KEY"; exit 0 ;;
---dir) echo "$OUT"; exit 0 ;;
-"") ;;
-*) die "unknown option '$1' (use --path, --dir or --key)" ;;
-esac
-
-if [ -f "$OUT/.complete" ]; then
-	log "cached: $OUT (qemu $VERSION, patches $SERIES)"
-	echo "$OUT/bin/qemu-system-x86_64"
-	exit 0
-fi
+cache_dispatch "$OUT" bin/qemu-system-x86_64 "$KEY" "qemu $VERSION, patches $SERIES" "$@"
 
 # 1. Debian source, unpacked once per version (Debian's own patches applied by dpkg-source).
 upstream=${VERSION#*:}

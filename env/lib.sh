@@ -45,3 +45,24 @@ patch_names_json() {
 	done
 	printf ']'
 }
+
+# Command-line dispatch shared by the build scripts: $1 cache dir, $2 the product's path
+# inside it, $3 the key, $4 a one-line description for the log, then the script's own
+# arguments. Prints and exits for --path/--key/--dir and for a completed cached build;
+# returns (so the caller builds) when there are no arguments and no cached build.
+cache_dispatch() {
+	local out=$1 product=$2 key=$3 what=$4
+	shift 4
+	case "${1:-}" in
+	--path) echo "$out/$product"; exit 0 ;;
+	--key) echo "$key"; exit 0 ;;
+	--dir) echo "$out"; exit 0 ;;
+	"") ;;
+	*) die "unknown option '$1' (use --path, --dir or --key)" ;;
+	esac
+	if [ -f "$out/.complete" ]; then
+		log "cached: $out ($what)"
+		echo "$out/$product"
+		exit 0
+	fi
+}

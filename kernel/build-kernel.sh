@@ -24,19 +24,7 @@ SERIES=$(series_hash "$PATCHES")
 KEY=$( { echo "$VERSION"; echo "$SERIES"; cat "$FRAGMENT" "$0"; } | sha256sum | cut -c1-16)
 OUT=$UINTRLAB_CACHE/kernel/$KEY
 
-case "${1:-}" in
---path) echo "$OUT/bzImage"; exit 0 ;;
---key) echo "$KEY"; exit 0 ;;
---dir) echo "$OUT"; exit 0 ;;
-"") ;;
-*) die "unknown option '$1' (use --path, --dir or --key)" ;;
-esac
-
-if [ -f "$OUT/.complete" ]; then
-	log "cached: $OUT (linux-source-6.1 $VERSION, patches $SERIES)"
-	echo "$OUT/bzImage"
-	exit 0
-fi
+cache_dispatch "$OUT" bzImage "$KEY" "linux-source-6.1 $VERSION, patches $SERIES" "$@"
 
 # 1. Pristine tree, unpacked once per Debian version.
 SRC=$UINTRLAB_CACHE/src/linux-source-$VERSION
