@@ -2,7 +2,7 @@
 # Write include/uapi/linux/uintr.h as the kernel patch series leaves it.
 # Usage: extract-uapi.sh PATCH_DIR OUTPUT
 set -euo pipefail
-patches=$1 out=$2
+patches=$(realpath "$1") out=$(realpath -m "$2")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 header=include/uapi/linux/uintr.h

@@ -175,9 +175,13 @@ static long long irq_count(const char *name)
 	return sum;
 }
 
-/* A kernel address and a non-canonical one, for "not a user address". */
+/*
+ * A kernel address and a non-canonical one, for "not a user address".  The
+ * latter must be non-canonical with 4- and with 5-level paging (QEMU's -cpu
+ * max has LA57, so 1 << 47 is an ordinary user address there).
+ */
 #define KERNEL_ADDR	((void *)0xffff888000000000ull)
-#define NONCANON_ADDR	((void *)0x0000800000000000ull)
+#define NONCANON_ADDR	((void *)0x8000000000000000ull)
 
 /* ------------------------------------------------------- handler and state */
 
@@ -1640,16 +1644,17 @@ static int t_kernel_log_clean(void)
 	n = klogctl(3, buf, n);		/* SYSLOG_ACTION_READ_ALL */
 	CHECK(n >= 0, "klogctl: %s", strerror(errno));
 	buf[n] = 0;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		char *p = strstr(buf, bad[i]);
-
-		if (p) {
-			char *eol = strchr(p, '\n');
-
-			if (eol)
-				*eol = 0;
-			FAIL("kernel log: %.200s", p);
-		}
+	/*
+	 * Line by line: a user-mode fault the cases provoke on purpose is
+	 * reported as "traps: <comm>[<pid>] general protection fault ..." and
+	 * is not a kernel problem.
+	 */
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		if (strstr(line, "traps: "))
+			continue;
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			if (strstr(line, bad[i]))
+				FAIL("kernel log: %.200s", line);
 	}
 	return 0;
 }
