@@ -1,6 +1,8 @@
 # uintr-event artifact. Two commands for a newcomer:
 #   make artifact [PROFILE=quick|full]   build everything, run the experiments, analyse
 #   make test                            build everything and run the test suite
+#   make conformance                     boot the guest and run the UINTR conformance suite
+#   make check-patches [BUILD_EACH=1]    checkpatch every QEMU and kernel patch (and build each prefix)
 # Builds are cached outside the clone (UINTRLAB_CACHE, default ~/.cache/uintrlab),
 # keyed by source version, patch series and configuration.
 
@@ -10,7 +12,7 @@ PY      := .venv/bin/python
 export PYTHONPATH := $(CURDIR)
 export UINTRLAB_CACHE ?= $(HOME)/.cache/uintrlab
 
-.PHONY: all deps deps-debian deps-python qemu kernel guest build test test-fast artifact clean help
+.PHONY: all deps deps-debian deps-python qemu kernel guest build test test-fast conformance check-patches artifact clean help
 
 all: build
 
@@ -39,6 +41,15 @@ build: qemu kernel guest
 # Unit, native, guest (end-to-end) and notebook tests.
 test: deps build
 	$(PY) -m pytest -q tests
+
+# The UINTR conformance suite in the guest: with UINTR (-cpu max) and without (max,-uintr).
+conformance: deps build
+	$(PY) -m uintrlab conformance
+
+# checkpatch.pl of each tree on every patch of its series; BUILD_EACH=1 also builds the
+# tree after each patch (slow: one build per patch).
+check-patches: deps-debian
+	@bash scripts/check-patches.sh $(if $(BUILD_EACH),--build-each)
 
 # Only the tests that need no QEMU or kernel build.
 test-fast: deps guest

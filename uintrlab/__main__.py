@@ -78,6 +78,19 @@ def cmd_speedup(a) -> int:
     return 0
 
 
+def cmd_conformance(a) -> int:
+    from . import conformance
+
+    suites = list(conformance.SUITES) if a.suite == "all" else [a.suite]
+    results = []
+    for name in suites:
+        print(f"conformance: booting the guest for suite '{name}'", file=sys.stderr, flush=True)
+        results.append(conformance.run_suite(name, Path(a.out) if a.out else None, tuple(a.cases),
+                                             timeout=a.timeout))
+    print(conformance.report(results))
+    return 0 if all(r.ok for r in results) else 2
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m uintrlab", description=__doc__)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -97,10 +110,16 @@ def main(argv=None) -> int:
     sp.add_argument("--alpha", type=float, default=0.05)
     sp.add_argument("--n-boot", type=int, default=2000, help="bootstrap iterations (>= 1000)")
     sp.add_argument("--seed", type=int, default=12345)
+    c = sub.add_parser("conformance", help="boot the guest and run the UINTR conformance suite")
+    c.add_argument("--suite", default="all", help="uintr (-cpu max), no-uintr (-cpu max,-uintr) or all")
+    c.add_argument("--out", default=None, help="folder for console logs and outputs (default csrc/build/conformance-runs)")
+    c.add_argument("--timeout", type=float, default=1800.0, help="seconds per boot")
+    c.add_argument("cases", nargs="*", help="run only these cases")
     a = ap.parse_args(argv)
     try:
-        return {"run": cmd_run, "summarize": cmd_summarize, "speedup": cmd_speedup}[a.cmd](a)
-    except (ValueError, builds.MissingBuild, FileExistsError) as e:
+        return {"run": cmd_run, "summarize": cmd_summarize, "speedup": cmd_speedup,
+                "conformance": cmd_conformance}[a.cmd](a)
+    except (ValueError, builds.MissingBuild, FileExistsError) as e:  # ConformanceError is a ValueError
         print(f"error: {e}", file=sys.stderr)
         return 1
 

@@ -83,13 +83,14 @@ def _read_kv(path: Path) -> dict:
     return out
 
 
-def qemu_command(exp: Experiment, qemu: Path, kernel: Path, initrd: Path, disk: Path,
-                 extra_args: str = "") -> list[str]:
+def qemu_command(qemu: Path, kernel: Path, initrd: Path, disk: Path, *, tcg_threads: str = "multi",
+                 cpu: str = "max", extra_args: str = "") -> list[str]:
+    """The QEMU command line of one guest boot (q35, TCG, GUEST_CPUS vCPUs)."""
     cmd = [str(qemu)]
     for d in QEMU_FIRMWARE:
         cmd += ["-L", d]
-    cmd += ["-nodefaults", "-nic", "none", "-machine", "q35", "-accel", f"tcg,thread={exp.tcg_threads}",
-            "-cpu", "max", "-smp", str(GUEST_CPUS), "-m", GUEST_MEMORY,
+    cmd += ["-nodefaults", "-nic", "none", "-machine", "q35", "-accel", f"tcg,thread={tcg_threads}",
+            "-cpu", cpu, "-smp", str(GUEST_CPUS), "-m", GUEST_MEMORY,
             "-kernel", str(kernel), "-initrd", str(initrd), "-append", f"{KERNEL_CMDLINE} {extra_args}".strip(),
             "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot",
             "-drive", f"file={disk},format=raw,if=none,id=results",
@@ -134,15 +135,26 @@ def _collect_conditions(exp: Experiment, plan: list[Condition], outdir: Path, ou
 
 def _boot_tcg(exp: Experiment, plan: list[Condition], boot_dir: Path, timeout: float,
               on_line, extra_args: str = "") -> BootOutcome:
+    return boot_guest([(c.id, exp.bench_args(c)) for c in plan], boot_dir, timeout, on_line,
+                      tcg_threads=exp.tcg_threads, extra_args=extra_args)
+
+
+def boot_guest(plan_lines: list[tuple[str, list[str]]], boot_dir: Path, timeout: float, on_line=None, *,
+               tcg_threads: str = "multi", cpu: str = "max", extra_args: str = "") -> BootOutcome:
+    """Boot our kernel in our QEMU once with a plan (lines "<id> <arguments>", see
+    csrc/guest/init), wait for power-off or the timeout and unpack the guest's result
+    files into boot_dir. The console log stays in boot_dir/console.log; the outcome says
+    whether the guest hung (timeout), panicked, crashed QEMU or wrote no results."""
     qemu, kernel = builds.component("qemu"), builds.component("kernel")
     outcome = BootOutcome("tcg", 0)
+    boot_dir.mkdir(parents=True, exist_ok=True)
     initrd, disk = boot_dir / "initrd.cpio", boot_dir / "results.img"
-    plan_txt = guestio.plan_text([(c.id, exp.bench_args(c)) for c in plan])
+    plan_txt = guestio.plan_text(plan_lines)
     initrd.write_bytes(builds.GUEST_INITRAMFS.read_bytes()
                        + guestio.newc_archive({"plan/plan.txt": plan_txt.encode()}))
     with open(disk, "wb") as f:
         f.truncate(RESULTS_DISK_BYTES)
-    cmd = qemu_command(exp, qemu, kernel, initrd, disk, extra_args)
+    cmd = qemu_command(qemu, kernel, initrd, disk, tcg_threads=tcg_threads, cpu=cpu, extra_args=extra_args)
     (boot_dir / "qemu-command.txt").write_text(" ".join(cmd) + "\n")
     console = boot_dir / "console.log"
     t0 = time.monotonic()
@@ -154,7 +166,8 @@ def _boot_tcg(exp: Experiment, plan: list[Condition], boot_dir: Path, timeout: f
             for line in proc.stdout:
                 log.write(line)
                 log.flush()
-                on_line(line.decode(errors="replace"))
+                if on_line is not None:
+                    on_line(line.decode(errors="replace"))
 
         th = threading.Thread(target=pump, daemon=True)
         th.start()
