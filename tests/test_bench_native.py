@@ -1,5 +1,6 @@
 """The benchmark harness run natively: every mechanism and mode, small counts."""
 import json
+import re
 import subprocess
 
 import pandas as pd
@@ -71,3 +72,20 @@ def test_list_matches_python_view():
     mechs = builds.list_mechanisms()
     assert mechs["eventfd"] == ("nonblocking", "blocking", "pingpong")
     assert mechs["spin"] == ("nonblocking", "pingpong")
+
+
+@pytest.mark.parametrize("mechanism", ["uintr", "uintr_event"])
+def test_uintr_mechanisms_say_why_they_cannot_run_here(native_bench, tmp_path, mechanism):
+    """This host has no UINTR (and its kernel no UINTR system calls): the UINTR
+    mechanisms must report that (exit 3, a reason), never pass or write samples."""
+    with open("/proc/cpuinfo") as f:
+        if re.search(r"^flags\s*:.*\buintr\b", f.read(), re.M):
+            pytest.skip("this host has UINTR; the guest tests cover these mechanisms")
+    p, out, _ = run_bench(native_bench, tmp_path, "--mechanism", mechanism, "--mode", "nonblocking",
+                          "--count", "10")
+    assert p.returncode == 3, (p.returncode, p.stderr)
+    assert "user interrupts" in p.stderr or "UINTR" in p.stderr, p.stderr
+    assert not out.exists() or out.stat().st_size == 0
+    listing = subprocess.run([str(native_bench), "--list"], capture_output=True, text=True).stdout
+    line = next(ln for ln in listing.splitlines() if ln.split()[0] == mechanism)
+    assert "unavailable" in line

@@ -1,7 +1,11 @@
 """The command line: usage errors name the parameter; missing builds name the make target."""
+import json
 import os
+import re
 import subprocess
 import sys
+
+import pytest
 
 from uintrlab import builds
 
@@ -76,3 +80,29 @@ def test_speedup_json_and_bad_parameters(tmp_path):
         argv = ["speedup", str(tmp_path / "s"), "--mechanism", "futex", *args]
         e = cli(*argv)
         assert e.returncode == 1 and name in e.stderr, (args, e.stderr)
+
+
+def test_native_run_of_uintr_alone_is_refused_with_the_reason(tmp_path):
+    """This host has no UINTR: asking for a native run of only UINTR mechanisms is an
+    error that names the parameter and says why; nothing is written."""
+    if re.search(r"^flags\s*:.*\buintr\b", open("/proc/cpuinfo").read(), re.M):
+        pytest.skip("this host has UINTR")
+    r = cli("run", "--platform", "native", "--mechanism", "uintr", "--mode", "nonblocking",
+            "--out", str(tmp_path), "--no-progress")
+    assert r.returncode == 1
+    assert "mechanism: uintr cannot run on platform native here" in r.stderr
+    assert "no user interrupts" in r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_native_run_skips_uintr_and_records_why(tmp_path):
+    if re.search(r"^flags\s*:.*\buintr\b", open("/proc/cpuinfo").read(), re.M):
+        pytest.skip("this host has UINTR")
+    r = cli("run", "--platform", "native", "--mechanism", "eventfd,uintr_event", "--mode", "nonblocking",
+            "--count", "50", "--boots", "1", "--warmup", "5", "--out", str(tmp_path), "--run-id", "r",
+            "--no-progress")
+    assert r.returncode == 0, r.stderr
+    assert "native: skipping uintr_event: this CPU has no user interrupts" in r.stderr
+    meta = json.loads((tmp_path / "r" / "metadata.json").read_text())
+    assert "uintr_event" in meta["skipped_on_platform"]["native"]
+    assert [b["order"] for b in meta["boots"]] == [["eventfd-nonblocking"]]

@@ -66,6 +66,20 @@ def check_csrc(target: str) -> None:
         raise MissingBuild(f"{need.relative_to(ROOT)} is missing or older than its sources; run 'make guest'")
 
 
+def unavailable_natively() -> dict[str, str]:
+    """Mechanisms the native benchmark says cannot run on this host, with its reason
+    (the UINTR mechanisms on a CPU or kernel without user interrupts)."""
+    check_csrc("native")
+    out = subprocess.run([str(NATIVE_BENCH), "--list"], check=True, capture_output=True, text=True).stdout
+    res = {}
+    for line in out.splitlines():
+        words, _, comment = line.partition("#")
+        comment = comment.strip()
+        if words.split() and comment.startswith("unavailable"):
+            res[words.split()[0]] = comment.partition(":")[2].strip() or comment
+    return res
+
+
 def list_mechanisms() -> dict[str, tuple[str, ...]]:
     """Mechanisms and their modes, as the benchmark itself reports them (--list)."""
     check_csrc("native")

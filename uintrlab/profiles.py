@@ -4,14 +4,17 @@ from __future__ import annotations
 from .plan import Experiment, ParameterError
 
 BASE_MECHANISMS = ["eventfd", "pipe", "futex", "spin"]
+# user interrupts: the guest (tcg) only; natively they are skipped with the reason
+UINTR_MECHANISMS = ["uintr_event", "uintr"]
+ALL_MECHANISMS = ["eventfd", "uintr_event", "uintr", "pipe", "futex", "spin"]
 ALL_MODES = ["nonblocking", "blocking", "pingpong"]
 
 PROFILES = {
     # minutes once built: a smoke run of every condition on both platforms
-    "quick": dict(platforms=["tcg", "native"], mechanisms=BASE_MECHANISMS, modes=ALL_MODES,
+    "quick": dict(platforms=["tcg", "native"], mechanisms=ALL_MECHANISMS, modes=ALL_MODES,
                   count=5000, blocking_count=500, boots=3),
     # the study's counts (100 000 non-blocking, 10 000 blocking) over 10 boots
-    "full": dict(platforms=["tcg", "native"], mechanisms=BASE_MECHANISMS, modes=ALL_MODES,
+    "full": dict(platforms=["tcg", "native"], mechanisms=ALL_MECHANISMS, modes=ALL_MODES,
                  count=100_000, blocking_count=10_000, boots=10),
     # what the test suite runs
     "tiny": dict(platforms=["native"], mechanisms=BASE_MECHANISMS, modes=ALL_MODES,
