@@ -8,7 +8,7 @@ from uintrlab.plan import Experiment
 
 pytestmark = pytest.mark.guest
 
-ALL = ["eventfd", "pipe", "futex", "spin"]
+ALL = ["eventfd", "uintr_event", "uintr", "pipe", "futex", "spin"]
 
 
 def small(**kw):
@@ -27,7 +27,7 @@ def test_every_condition_in_the_guest(guest_platform, tmp_path):
         if not (m == "spin" and mode == "blocking"))
     assert meta["params"]["skipped"] == ["spin-blocking"]
     counts = df.groupby(["mechanism", "mode"], observed=True).size()
-    assert len(counts) == 11
+    assert len(counts) == 17
     for (m, mode), n in counts.items():
         assert n == (30 if mode == "blocking" else 300) + 10, (m, mode)
     assert df["ok"].all() and (df["latency_ns"] > 0).all()
