@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Multiboot (a.out kludge) entry: 32-bit protected mode -> long mode. */
 #define MB_MAGIC 0x1BADB002
 #define MB_FLAGS 0x00010000

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 	.text
 	.code64
 isr_common:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * Freestanding UINTR test for our QEMU TCG patches.  Boots by multiboot,
  * runs in long mode, identity-mapped with user-accessible 2 MiB pages.
