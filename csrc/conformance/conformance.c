@@ -1669,14 +1669,15 @@ static long sender_from(pid_t pid, int fd)
 }
 
 /*
- * Become an event receiver: handler, eventfd, event registration, epoll
- * instance; *efd and *ep are the eventfd and the epoll fd.
+ * Become an event receiver (a receiver already, or registering the handler
+ * first when @fresh): eventfd, event registration, epoll instance; *efd and
+ * *ep are the eventfd and the epoll fd.
  */
-static int become_event_receiver(int *efd, int *ep)
+static int become_event_receiver(int *efd, int *ep, bool fresh)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 
-	if (become_receiver())
+	if (fresh && become_receiver())
 		return 1;
 	EXPECT_OK(*efd, eventfd(0, EFD_NONBLOCK));
 	if (uintr_register_event(*efd, 0) < 0)
@@ -1802,7 +1803,7 @@ static int t_event_wakes_epoll(void)
 	long fd;
 	pid_t pid;
 
-	if (receiver_setup(7, 0, &fd) || become_event_receiver(&efd, &ep))
+	if (receiver_setup(7, 0, &fd) || become_event_receiver(&efd, &ep, false))
 		return 1;
 	a.fd = (int)fd;
 	pid = spawn(1, ev_sender_main, &a);
@@ -1824,7 +1825,7 @@ static int t_event_follows_task(void)
 	int efd, ep;
 	long fd;
 
-	if (receiver_setup(9, 0, &fd) || become_event_receiver(&efd, &ep))
+	if (receiver_setup(9, 0, &fd) || become_event_receiver(&efd, &ep, false))
 		return 1;
 	a.fd = (int)fd;
 	for (int i = 0; i < 100; i++) {
@@ -1859,7 +1860,7 @@ static int t_event_coexists_with_ordinary(void)
 	long fd, ia, ib;
 	pid_t other, pid;
 
-	if (receiver_setup(5, 0, &fd) || become_event_receiver(&efd, &ep))
+	if (receiver_setup(5, 0, &fd) || become_event_receiver(&efd, &ep, false))
 		return 1;
 	other = spawn(1, ordinary_receiver_main, NULL);
 	for (int i = 0; i < 1000 && !__atomic_load_n(&sh->flag[EV_PID], __ATOMIC_SEQ_CST); i++)
@@ -1907,7 +1908,7 @@ static int second_event_receiver_main(void *arg)
 	uint64_t n = 0;
 
 	(void)arg;
-	if (become_event_receiver(&efd, &ep))
+	if (become_event_receiver(&efd, &ep, true))
 		return 1;
 	__atomic_store_n(&sh->flag[EV_PID], getpid(), __ATOMIC_SEQ_CST);
 	while (!sh->stop) {
@@ -1928,7 +1929,7 @@ static int t_event_isolation(void)
 	long fd;
 	pid_t other, pid;
 
-	if (receiver_setup(6, 0, &fd) || become_event_receiver(&efd, &ep))
+	if (receiver_setup(6, 0, &fd) || become_event_receiver(&efd, &ep, false))
 		return 1;
 	other = spawn(1, second_event_receiver_main, NULL);
 	for (int i = 0; i < 1000 && !__atomic_load_n(&sh->flag[EV_PID], __ATOMIC_SEQ_CST); i++)
@@ -1963,7 +1964,7 @@ static int t_event_eventfd_closed(void)
 	long fd;
 	pid_t pid;
 
-	if (receiver_setup(8, 0, &fd) || become_event_receiver(&efd, &ep))
+	if (receiver_setup(8, 0, &fd) || become_event_receiver(&efd, &ep, false))
 		return 1;
 	close(ep);
 	close(efd);
@@ -1989,7 +1990,7 @@ static int exiting_event_receiver_main(void *arg)
 	int efd, ep;
 
 	(void)arg;
-	if (become_event_receiver(&efd, &ep))
+	if (become_event_receiver(&efd, &ep, true))
 		return 1;
 	sh->flag[EV_FD] = (int)uintr_vector_fd(2, 0);
 	__atomic_store_n(&sh->flag[EV_PID], getpid(), __ATOMIC_SEQ_CST);
@@ -2033,7 +2034,7 @@ static int t_event_sender_exits(void)
 	long fd;
 	pid_t pid;
 
-	if (receiver_setup(10, 0, &fd) || become_event_receiver(&efd, &ep))
+	if (receiver_setup(10, 0, &fd) || become_event_receiver(&efd, &ep, false))
 		return 1;
 	a.fd = (int)fd;
 	for (int round = 1; round <= 3; round++) {
@@ -2054,7 +2055,7 @@ static int t_event_stress(void)
 	long fd;
 	pid_t pid;
 
-	if (receiver_setup(11, 0, &fd) || become_event_receiver(&efd, &ep))
+	if (receiver_setup(11, 0, &fd) || become_event_receiver(&efd, &ep, false))
 		return 1;
 	a.fd = (int)fd;
 	pid = spawn(1, ev_sender_main, &a);
