@@ -184,8 +184,11 @@ static int uintr_wait_hit(struct chan *c, int block, int64_t deadline_ns)
 			_stui();
 			if (r < 0 && r != -EINTR && r != -ETIMEDOUT)
 				return (int)r;
-		} else if (deadline_ns >= 0 && now_ns() >= deadline_ns) {
-			return -ETIMEDOUT;
+		} else {
+			/* a spin-wait loop, as spin_until_changed() */
+			__builtin_ia32_pause();
+			if (deadline_ns >= 0 && now_ns() >= deadline_ns)
+				return -ETIMEDOUT;
 		}
 	}
 }
