@@ -375,7 +375,22 @@ def removed_summary(removed: pd.DataFrame) -> pd.DataFrame:
     out = r.pivot_table(index=key + ["n_valid"], columns="label", values="cell",
                         aggfunc="first").reset_index()
     out.columns.name = None
-    return out
+    labels = list(dict.fromkeys(r["label"]))
+    return out[key + ["n_valid"] + labels]
+
+
+def study_subset(samples: pd.DataFrame, platform: str = study.STUDY_PLATFORM,
+                 study_path=None) -> pd.DataFrame:
+    """Our samples restricted to what the study measured: its platform (tcg), its
+    methods and its modes (whatever of those we have; may be empty)."""
+    st = study.load_study(study_path)
+    keep = (samples["platform"].astype(str).to_numpy() == platform) \
+        & samples["mechanism"].astype(str).isin(set(st["method"])).to_numpy() \
+        & samples["mode"].astype(str).isin(set(st["mode"])).to_numpy()
+    sub = samples[keep].reset_index(drop=True)
+    for c in ("platform", "mechanism", "mode"):
+        sub[c] = sub[c].cat.remove_unused_categories()
+    return sub
 
 
 def study_tables(an: Analysis, platform: str = "tcg",
