@@ -65,6 +65,10 @@ def _fmt(x):
             return "—"
         if x in (float("inf"), float("-inf")):
             return "∞" if x > 0 else "−∞"
+        if x.is_integer() and abs(x) < 1e12:
+            return str(int(x))          # counts that became floats beside missing values
+        if 1e4 <= abs(x) < 1e12:
+            return f"{x:.0f}"
         return f"{x:.4g}"
     if x is None:
         return "—"

@@ -144,7 +144,7 @@ MODE_NOTES = {
                     "pause between messages, so it was running or only briefly asleep"),
     "blocking": ("same intent (the reader sleeps before every message); the study slept "
                  "100 ms without checking that the reader slept, we verify the sleep and then "
-                 "idle idle_us"),
+                 "wait idle_us (see the differences table)"),
 }
 
 
