@@ -49,10 +49,12 @@ def _git_state() -> str:
     try:
         c = subprocess.run(["git", "-C", str(builds.ROOT), "rev-parse", "HEAD"],
                            capture_output=True, text=True, timeout=10).stdout.strip()
+        # only the analysing code counts: the report itself rewrites figures/ and reports/
         d = subprocess.run(["git", "-C", str(builds.ROOT), "status", "--porcelain",
-                            "--untracked-files=no"], capture_output=True, text=True,
-                           timeout=10).stdout.strip()
-        return f"{c[:12]}{' (uncommitted changes)' if d else ''}" if c else "unknown"
+                            "--untracked-files=no", "--", "uintrlab"], capture_output=True,
+                           text=True, timeout=10).stdout.strip()
+        return (f"{c[:12]}{' (uintrlab/ has uncommitted changes)' if d else ''}"
+                if c else "unknown")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
