@@ -171,9 +171,13 @@ def _log_axis(ax, axis: str = "y") -> None:
     a = getattr(ax, f"{axis}axis")
     lo, hi = sorted(getattr(ax, f"get_{axis}lim")())
     decades = np.log10(hi / lo) if lo > 0 and hi > 0 else 3.0
-    subs = ((1.0, 1.5, 2.0, 3.0, 5.0, 7.0) if decades < 1.2 else
-            (1.0, 2.0, 5.0) if decades < 3.5 else (1.0,))
-    a.set_major_locator(ticker.LogLocator(base=10, subs=subs))
+    if decades < 0.5:   # narrow: evenly spaced round numbers, as on a linear axis
+        ticks = [t for t in ticker.MaxNLocator(5).tick_values(lo, hi) if t > 0]
+        a.set_major_locator(ticker.FixedLocator(ticks))
+    else:
+        subs = ((1.0, 1.5, 2.0, 3.0, 5.0, 7.0) if decades < 1.2 else
+                (1.0, 2.0, 5.0) if decades < 3.5 else (1.0,))
+        a.set_major_locator(ticker.LogLocator(base=10, subs=subs))
     a.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
     a.set_minor_formatter(ticker.NullFormatter())
 
