@@ -3,6 +3,7 @@
 #   make test                            build everything and run the test suite
 #   make conformance                     boot the guest and run the UINTR conformance suite
 #   make check-patches [BUILD_EACH=1]    checkpatch every QEMU and kernel patch (and build each prefix)
+#   make report [RUN=data/runs/<id>]     one HTML page of every table and figure (default: latest run)
 # Builds are cached outside the clone (UINTRLAB_CACHE, default ~/.cache/uintrlab),
 # keyed by source version, patch series and configuration.
 
@@ -12,7 +13,7 @@ PY      := .venv/bin/python
 export PYTHONPATH := $(CURDIR)
 export UINTRLAB_CACHE ?= $(HOME)/.cache/uintrlab
 
-.PHONY: all deps deps-debian deps-python qemu kernel guest build test test-fast conformance check-patches artifact clean help
+.PHONY: all deps deps-debian deps-python qemu kernel guest build test test-fast conformance check-patches artifact report clean help
 
 all: build
 
@@ -57,6 +58,13 @@ test-fast: deps guest
 
 artifact: deps build
 	@bash scripts/artifact.sh $(PROFILE)
+
+# The analysis of a run as one self-contained HTML page, reports/report-<run-id>.html
+# (figures also into figures/). RUN: run directories (default: the most recent run).
+RUN ?=
+REPORT_ARGS ?=
+report: deps-python
+	$(PY) -m uintrlab report $(RUN) --figures-dir figures $(REPORT_ARGS)
 
 clean:
 	$(MAKE) -s -C csrc clean

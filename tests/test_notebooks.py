@@ -1,4 +1,4 @@
-"""Both notebooks run under papermill with tiny parameters; bad parameters are named."""
+"""The notebooks run under papermill with tiny parameters; bad parameters are named."""
 import papermill as pm
 import pytest
 
@@ -15,11 +15,40 @@ def test_run_then_analysis(tmp_path):
     assert (runs / "nb" / "samples" / "native-000.parquet").exists()
     figs = tmp_path / "figs"
     pm.execute_notebook(str(NB / "02-analysis.ipynb"), str(tmp_path / "02.ipynb"), cwd=str(builds.ROOT),
-                        parameters={"runs": [str(runs / "nb")], "figures_dir": str(figs)},
+                        parameters={"runs": [str(runs / "nb")], "figures_dir": str(figs),
+                                    "mechanisms": ["futex"], "n_boot": 1000},
                         progress_bar=False)
-    for name in ("latency-ecdf", "latency-violin"):
-        for fmt in ("pdf", "png"):
+    for name in ("latency-ecdf", "latency-violin", "boot-medians", "speedup-forest",
+                 "latency-timeseries-native"):
+        for fmt in ("pdf", "png", "svg"):
             assert (figs / f"{name}.{fmt}").stat().st_size > 1000
+
+
+def test_compare_with_study_notebook(tiny_run, tmp_path):
+    figs = tmp_path / "figs"
+    out = tmp_path / "03.ipynb"
+    pm.execute_notebook(str(NB / "03-compare-with-study.ipynb"), str(out), cwd=str(builds.ROOT),
+                        parameters={"runs": [str(tiny_run)], "figures_dir": str(figs), "n_boot": 1000},
+                        progress_bar=False)
+    for fmt in ("pdf", "png", "svg"):
+        assert (figs / f"study-vs-ours.{fmt}").stat().st_size > 1000
+    text = out.read_text()
+    assert "ours_study_style_speedup" in text and "TCG threading" in text
+
+
+@pytest.mark.parametrize("nb,params,name", [
+    ("02-analysis.ipynb", {"alpha": 1.5}, "alpha:"),
+    ("02-analysis.ipynb", {"n_boot": 10}, "n_boot:"),
+    ("02-analysis.ipynb", {"outliers": "magic"}, "outliers:"),
+    ("02-analysis.ipynb", {"baseline": "smoke"}, "baseline:"),
+    ("03-compare-with-study.ipynb", {"platform": "kvm"}, "platform:"),
+])
+def test_analysis_notebooks_reject_bad_parameters(tiny_run, tmp_path, nb, params, name):
+    with pytest.raises(pm.PapermillExecutionError, match=name):
+        pm.execute_notebook(str(NB / nb), str(tmp_path / "o.ipynb"), cwd=str(builds.ROOT),
+                            parameters={"runs": [str(tiny_run)], "figures_dir": str(tmp_path / "f"),
+                                        **params}, progress_bar=False)
+    assert not (tmp_path / "f").exists()
 
 
 @pytest.mark.parametrize("params,name", [

@@ -91,6 +91,20 @@ def cmd_conformance(a) -> int:
     return 0 if all(r.ok for r in results) else 2
 
 
+def cmd_report(a) -> int:
+    import shlex
+
+    from . import report
+
+    out = report.report(a.run_dirs, a.out, baseline=a.baseline, alpha=a.alpha, n_boot=a.bootstrap,
+                        outliers=a.outliers, outlier_param=a.outlier_param, seed=a.seed,
+                        mechanisms=a.mechanisms, figures_dir=a.figures_dir,
+                        command="python -m uintrlab " + shlex.join(a.argv),
+                        log=(lambda m: None) if a.quiet else (lambda m: print(m, file=sys.stderr)))
+    print(out)
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m uintrlab", description=__doc__)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -115,10 +129,26 @@ def main(argv=None) -> int:
     c.add_argument("--out", default=None, help="folder for console logs and outputs (default csrc/build/conformance-runs)")
     c.add_argument("--timeout", type=float, default=1800.0, help="seconds per boot")
     c.add_argument("cases", nargs="*", help="run only these cases")
+    rp = sub.add_parser("report", help="one self-contained HTML page: every table and figure of the "
+                                       "analysis, the study beside ours, the Hoefler-Belli checklist")
+    rp.add_argument("run_dirs", nargs="*", help="run directories (default: the most recent under data/runs)")
+    rp.add_argument("--out", default=None, help="HTML file (default: reports/report-<run ids>.html)")
+    rp.add_argument("--baseline", default="eventfd", help="mechanism the others are compared with")
+    rp.add_argument("--mechanisms", type=_csv, default=None, help="only these (comma-separated)")
+    rp.add_argument("--alpha", type=float, default=0.05, help="family-wise level (Holm); intervals at 1 - alpha")
+    rp.add_argument("--bootstrap", "--n-boot", dest="bootstrap", type=int, default=2000,
+                    help="bootstrap iterations (>= 1000)")
+    rp.add_argument("--outliers", default="none", help="primary outlier rule: none, tukey, mad or trim")
+    rp.add_argument("--outlier-param", type=float, default=None, help="tukey k, mad threshold, trim percent")
+    rp.add_argument("--seed", type=int, default=12345)
+    rp.add_argument("--figures-dir", default=None, help="also save the figures here (PDF, PNG, SVG)")
+    rp.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    argv = sys.argv[1:] if argv is None else list(argv)
     a = ap.parse_args(argv)
+    a.argv = argv
     try:
         return {"run": cmd_run, "summarize": cmd_summarize, "speedup": cmd_speedup,
-                "conformance": cmd_conformance}[a.cmd](a)
+                "conformance": cmd_conformance, "report": cmd_report}[a.cmd](a)
     except (ValueError, builds.MissingBuild, FileExistsError) as e:  # ConformanceError is a ValueError
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -66,7 +66,12 @@ def normalize(df: pd.DataFrame) -> pd.DataFrame:
         raise DataError(f"samples lack columns {missing}")
     df = df.loc[:, list(SAMPLE_COLUMNS)].copy()
     for c in ("platform", "mechanism", "mode"):
-        df[c] = df[c].astype(str).astype("category")
+        s = df[c]
+        if isinstance(s.dtype, pd.CategoricalDtype) and not s.isna().any():
+            # relabel the (few) categories instead of materialising a string per row
+            df[c] = s.cat.rename_categories([str(x) for x in s.cat.categories])
+        else:
+            df[c] = s.astype(str).astype("category")
     return df.astype({"boot": "int16", "seq": "int32", "latency_ns": "int64", "notify_ns": "int64",
                       "ok": "bool", "slept": "int8", "warmup": "bool"})
 
@@ -122,20 +127,31 @@ def load_run(run_dir: str | Path) -> tuple[dict, pd.DataFrame]:
         meta = json.loads(meta_path.read_text())
     except (OSError, ValueError) as e:
         raise DataError(f"{meta_path}: unreadable metadata ({e})") from e
-    df = pd.concat([read_samples(f) for f in files], ignore_index=True)
-    return meta, normalize(df)
+    return meta, _concat([read_samples(f) for f in files])
+
+
+def _concat(frames: list[pd.DataFrame], labels=("platform", "mechanism", "mode")) -> pd.DataFrame:
+    """Concatenate sample frames, keeping the label columns categorical (with the union
+    of the categories) so that no per-row strings are built."""
+    for c in labels:
+        cats = sorted(set().union(*(f[c].cat.categories for f in frames)))
+        for f in frames:
+            f[c] = f[c].cat.set_categories(cats)
+    return normalize(pd.concat(frames, ignore_index=True))
 
 
 def load_runs(run_dirs) -> tuple[list[dict], pd.DataFrame]:
     """Several runs, samples concatenated; a column ``run`` names the run of each row."""
-    metas, frames = [], []
+    metas, frames, names = [], [], []
     for d in run_dirs:
         meta, df = load_run(d)
         metas.append(meta)
-        frames.append(df.assign(run=Path(d).name))
+        frames.append(df)
+        names.append(Path(d).name)
     if not frames:
         raise DataError("no run directories given")
-    df = pd.concat(frames, ignore_index=True)
-    for c in ("platform", "mechanism", "mode", "run"):
-        df[c] = df[c].astype(str).astype("category")
+    cats = sorted(set(names))
+    codes = np.repeat([cats.index(n) for n in names], [len(f) for f in frames])
+    df = _concat(frames)
+    df["run"] = pd.Categorical.from_codes(codes, categories=cats)
     return metas, df

@@ -248,17 +248,32 @@ def sensitivity(samples: pd.DataFrame, mechanism: str, baseline: str = "eventfd"
     ref_rule, _ = check_rule(reference, None)
     if ref_rule not in [r for r, _ in rule_list]:
         rule_list = [(ref_rule, DEFAULT_PARAMS[ref_rule])] + rule_list
+    results = [stats.compare(samples, mechanism, baseline, mode, platform,
+                             outliers=rule, outlier_param=param, alpha=alpha,
+                             n_boot=n_boot, seed=seed, confidence=confidence)
+               for rule, param in rule_list]
+    return sensitivity_table(results, reference=ref_rule, alpha=alpha)
+
+
+def sensitivity_table(results, reference: str = "none", alpha: float = 0.05) -> pd.DataFrame:
+    """The table of :func:`sensitivity` from :func:`uintrlab.stats.compare`
+    results of *one* comparison under several outlier rules (one dict per
+    rule; the ``reference`` rule must be among them).  Lets a caller that
+    already holds the results (the report) avoid recomputing them."""
+    results = list(results)
+    if not results:
+        raise ValueError("results is empty")
+    keys = {(r["platform"], r["mode"], r["mechanism"], r["baseline"]) for r in results}
+    if len(keys) != 1:
+        raise ValueError(f"results must come from one comparison, got {sorted(keys)}")
     rows = []
-    for rule, param in rule_list:
-        res = stats.compare(samples, mechanism, baseline, mode, platform,
-                            outliers=rule, outlier_param=param, alpha=alpha,
-                            n_boot=n_boot, seed=seed, confidence=confidence)
+    for res in results:
         r = res["median_ratio"]
         direction = ("mechanism faster" if r > 1 else
                      "baseline faster" if r < 1 else "equal")
         lo, hi = res["median_ratio_ci"]
         rows.append({
-            "rule": rule, "param": param,
+            "rule": res["outlier_rule"], "param": res["outlier_param"],
             "removed_baseline": res["removed_baseline"],
             "removed_mechanism": res["removed_mechanism"],
             "median_ratio": r, "median_ratio_ci_low": lo, "median_ratio_ci_high": hi,
@@ -266,12 +281,15 @@ def sensitivity(samples: pd.DataFrame, mechanism: str, baseline: str = "eventfd"
             "cliffs_delta": res["cliffs_delta"],
             "p_boot_medians": res["p_boot_medians"],
             "p_pooled_mannwhitney": res["p_pooled_mannwhitney"],
-            "ci_excludes_one": bool(lo > 1 or hi < 1),
+            "ci_excludes_one": bool(lo is not None and hi is not None and (lo > 1 or hi < 1)),
             "direction": direction,
             "significant": bool(res["p_boot_medians"] < alpha),
         })
     df = pd.DataFrame(rows)
-    ref = df[df["rule"] == ref_rule].iloc[0]
+    if reference not in set(df["rule"]):
+        raise ValueError(f"reference={reference!r} is not among the results' rules "
+                         f"{sorted(set(df['rule']))}")
+    ref = df[df["rule"] == reference].iloc[0]
     df["direction_survives"] = df["direction"] == ref["direction"]
     df["significance_survives"] = df["significant"] == ref["significant"]
     df["survives"] = df["direction_survives"] & df["significance_survives"]

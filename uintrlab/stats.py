@@ -292,6 +292,38 @@ def per_boot_medians(values, boots) -> np.ndarray:
         np.asarray(boots), sort=True).median().to_numpy()
 
 
+def boot_median_intervals(samples: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Per-boot medians with distribution-free intervals, for every condition.
+
+    One row per ``(platform, mechanism, mode, boot)`` over the valid messages:
+    ``n``, ``median_us`` and ``ci_low_us``/``ci_high_us``, the order-statistic
+    confidence interval of that boot's median (``scipy.stats.quantile_test``,
+    binomial, no distributional assumption; NaN when the boot has too few
+    messages for the level).  It describes one boot's messages only: the
+    spread *between* boots (the unit of replication) is what the points
+    show side by side.
+    """
+    check_samples(samples)
+    conf = _check_alpha(confidence, "confidence")
+    valid = valid_mask(samples)
+    lat = samples["latency_ns"].to_numpy().astype(np.float64)
+    boot = samples["boot"].to_numpy()
+    rows = []
+    for key, idx in condition_indices(samples).items():
+        u = idx[valid[idx]]
+        if u.size == 0:
+            continue
+        for b in np.unique(boot[u]):
+            x = lat[u[boot[u] == b]] / 1e3
+            med = float(np.median(x))
+            ci = _st.quantile_test(x, q=med, p=0.5).confidence_interval(conf)
+            rows.append({"platform": key[0], "mechanism": key[1], "mode": key[2],
+                         "boot": int(b), "n": int(x.size), "median_us": med,
+                         "ci_low_us": float(ci.low), "ci_high_us": float(ci.high)})
+    return pd.DataFrame(rows, columns=["platform", "mechanism", "mode", "boot", "n",
+                                       "median_us", "ci_low_us", "ci_high_us"])
+
+
 # --------------------------------------------------------------------------
 # hierarchical bootstrap
 # --------------------------------------------------------------------------

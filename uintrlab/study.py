@@ -132,3 +132,164 @@ def study_speedups(path: str | Path | None = None, *, baseline: str = "eventfd",
             "confidence": confidence, "caveat": CAVEAT,
         })
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------
+# the study beside our measurements
+# --------------------------------------------------------------------------
+STUDY_PLATFORM = "tcg"   # the study ran under QEMU TCG: compare with our tcg platform
+MODE_NOTES = {
+    "nonblocking": ("not the same condition: our reader polls (epoll_wait with timeout 0, or "
+                    "spins) and never sleeps; the study's reader waited in epoll_wait with no "
+                    "pause between messages, so it was running or only briefly asleep"),
+    "blocking": ("same intent (the reader sleeps before every message); the study slept "
+                 "100 ms without checking that the reader slept, we verify the sleep and then "
+                 "wait idle_us (see the differences table)"),
+}
+
+
+def _get(d, *keys, default="not recorded"):
+    for k in keys:
+        if not isinstance(d, dict) or k not in d:
+            return default
+        d = d[k]
+    return d
+
+
+def protocol_differences(metas=None) -> pd.DataFrame:
+    """What differs between the study's measurement and ours, one row per aspect; our
+    side is read from the runs' metadata (the first run's; several runs are listed)."""
+    m = (metas or [{}])[0] if metas else {}
+    params = m.get("params", {}) if isinstance(m, dict) else {}
+    tcg = _get(m, "platforms", "tcg", default={})
+    qemu = _get(tcg, "qemu", "debian_version")
+    patches = _get(tcg, "qemu", "patches", default=[])
+    rows = [
+        ("emulator", "a student QEMU fork with UINTR emulation bugs (ON bit, UINTR_TT, UIF); "
+                     "version not reported",
+         f"QEMU {qemu} (Debian source) with our patch series "
+         f"({len(patches) if isinstance(patches, list) else '?'} patches)"),
+        ("TCG threading", "not reported", f"{_get(tcg, 'tcg_threads')} "
+                                          f"(vCPUs: {_get(tcg, 'smp')})"),
+        ("guest kernel", "Intel's UINTR RFC v1 tree + the study's patches",
+         f"Linux {_get(tcg, 'kernel', 'kernel_release')} (Debian linux-source) + our patches"),
+        ("blocking: reader asleep?", "writer slept 100 ms before each message; not checked",
+         f"verified per message (/proc state and context switches), then idle "
+         f"{params.get('idle_us', 'not recorded')} µs; each sample records it"),
+        ("non-blocking reader", "epoll_wait, no pause between messages",
+         "polls: epoll_wait with timeout 0 (futex/spin: shared word)"),
+        ("failed messages", "dropped and not reported per run (visible as sent − counted)",
+         f"kept with ok = 0 and counted; timeout {params.get('timeout_ms', 'not recorded')} ms"),
+        ("replication", "one pooled series per method; QEMU restarted, number of boots "
+                        "not reported",
+         f"{params.get('boots', 'not recorded')} boots per platform; each boot a fresh QEMU "
+         "and guest, conditions in seeded random order"),
+        ("warm-up", "not reported", f"first {params.get('warmup', 'not recorded')} messages "
+                                    "of each condition and boot excluded, counted"),
+        ("pinning", "not reported (2 vCPUs)",
+         f"writer CPU {params.get('writer_cpu', '?')}, reader CPU {params.get('reader_cpu', '?')}"),
+        ("statistics", "mean, min, max, sd, rate of the pooled series",
+         "per-boot medians, hierarchical bootstrap intervals, per-boot test, Holm"),
+    ]
+    return pd.DataFrame(rows, columns=["aspect", "study", "ours"])
+
+
+def _study_style(d: pd.DataFrame, base: str, mech: str, mode: str, confidence: float) -> dict:
+    """Our data analysed the study's way: pooled means, Welch from summary statistics,
+    delta-method interval (every message independent; shown for comparison only)."""
+    try:
+        b, m = d.loc[(base, mode)], d.loc[(mech, mode)]
+    except KeyError:
+        return {}
+    nb, nm = int(b["count"]), int(m["count"])
+    if nb < 2 or nm < 2:
+        return {}
+    sb = float(b["std_us"]) * math.sqrt(nb / (nb - 1))
+    sm = float(m["std_us"]) * math.sqrt(nm / (nm - 1))
+    t = _st.ttest_ind_from_stats(float(b["mean_us"]), sb, nb, float(m["mean_us"]), sm, nm,
+                                 equal_var=False)
+    r, lo, hi, _ = ratio_of_means_ci(float(b["mean_us"]), sb, nb, float(m["mean_us"]), sm, nm,
+                                     confidence)
+    return {"ours_study_style_speedup": r, "ours_study_style_ci_low": lo,
+            "ours_study_style_ci_high": hi, "ours_study_style_p_welch": float(t.pvalue)}
+
+
+def study_vs_ours(descriptives: pd.DataFrame, results=(), *, platform: str = STUDY_PLATFORM,
+                  path=None, metas=None, confidence: float = 0.95) -> dict:
+    """The study's published numbers beside ours.
+
+    ``descriptives``: :func:`uintrlab.stats.describe` of our data (valid messages,
+    no outlier rule, as the study removed none); ``results``:
+    :func:`uintrlab.stats.compare` dicts (any platform/mode; those of ``platform``
+    whose baseline and mechanism are a study pair are used).  Works whatever
+    mechanisms our data has: what we did not measure is said so, not omitted.
+
+    Returns a dict of DataFrames:
+
+    * ``moments``: one row per study row (method, mode): the study's n (counted),
+      dropped, mean, sd (population, as published), min, max; ours on ``platform``
+      (count, failures, boots, mean, sd, min, max, median, p99) or "not measured";
+      ``mean_ratio_ours_study``; ``note`` (what differs in that mode).
+    * ``speedups``: per mode and study pair: the study's ratio of means with its
+      delta-method interval and Welch p (:func:`study_speedups`), ours (ratio of means
+      and of medians with hierarchical-bootstrap intervals, per-boot test p; and our
+      data analysed the study's way: pooled ratio of means, delta-method interval,
+      Welch p, ``ours_study_style_*``) or "not measured".
+    * ``differences``: :func:`protocol_differences`.
+    """
+    st = load_study(path)
+    d = descriptives.copy()
+    for c in ("platform", "mechanism", "mode"):
+        d[c] = d[c].astype(str)
+    d = d[d["platform"] == platform].set_index(["mechanism", "mode"])
+    rows = []
+    for _, s in st.iterrows():
+        key = (s["method"], s["mode"])
+        row = {"mechanism": s["method"], "mode": s["mode"],
+               "study_n": int(s["messages_counted"]), "study_dropped": int(s["dropped"]),
+               "study_mean_us": float(s["mean_us"]), "study_sd_us": float(s["std_us"]),
+               "study_min_us": float(s["min_us"]), "study_max_us": float(s["max_us"])}
+        if key in d.index and d.loc[key, "count"] > 0:
+            o = d.loc[key]
+            row.update({"ours": "measured", "ours_n": int(o["count"]),
+                        "ours_failures": int(o["failures"]), "ours_boots": int(o["boots"]),
+                        "ours_mean_us": o["mean_us"], "ours_sd_us": o["std_us"],
+                        "ours_min_us": o["min_us"], "ours_max_us": o["max_us"],
+                        "ours_median_us": o["median_us"], "ours_p99_us": o["p99_us"],
+                        "mean_ratio_ours_study": o["mean_us"] / float(s["mean_us"])})
+        else:
+            row.update({"ours": f"not measured on {platform}"})
+        row["note"] = MODE_NOTES.get(s["mode"], "")
+        rows.append(row)
+    moments = pd.DataFrame(rows)
+
+    methods = list(dict.fromkeys(st["method"]))
+    base = methods[0] if methods else "eventfd"
+    ours = {(r["mode"], r["baseline"], r["mechanism"]): r for r in results
+            if r["platform"] == platform}
+    srows = []
+    for mech in methods[1:]:
+        sp = study_speedups(path, baseline=base, mechanism=mech,
+                            modes=tuple(dict.fromkeys(st["mode"])), confidence=confidence)
+        for _, s in sp.iterrows():
+            row = {"mode": s["mode"], "baseline": base, "mechanism": mech,
+                   "study_speedup_means": s["speedup"], "study_ci_low": s["speedup_ci_low"],
+                   "study_ci_high": s["speedup_ci_high"], "study_p_welch": s["p_welch"]}
+            r = ours.get((s["mode"], base, mech))
+            if r is None:
+                row["ours"] = f"not measured on {platform}"
+            else:
+                row.update(_study_style(d, base, mech, s["mode"], confidence))
+                row.update({"ours": "measured",
+                            "ours_mean_ratio": r["mean_ratio"],
+                            "ours_mean_ratio_ci_low": r["mean_ratio_ci"][0],
+                            "ours_mean_ratio_ci_high": r["mean_ratio_ci"][1],
+                            "ours_median_ratio": r["median_ratio"],
+                            "ours_median_ratio_ci_low": r["median_ratio_ci"][0],
+                            "ours_median_ratio_ci_high": r["median_ratio_ci"][1],
+                            "ours_p_boot_medians": r["p_boot_medians"],
+                            "ours_boots": f"{r['n_boots_baseline']}/{r['n_boots_mechanism']}"})
+            row["note"] = MODE_NOTES.get(s["mode"], "")
+            srows.append(row)
+    return {"moments": moments, "speedups": pd.DataFrame(srows),
+            "differences": protocol_differences(metas)}

@@ -1,0 +1,95 @@
+"""The HTML report: one self-contained page, every table and figure, the checklist;
+bad parameters named, on the command line too."""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import write_synthetic_run
+from uintrlab import builds, report
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    # small: one platform; a mode without the baseline; eventfd vs uintr_event
+    d = write_synthetic_run(tmp_path_factory.mktemp("report") / "rep", boots=2, n=60,
+                            spec={"tcg": {"blocking": {"eventfd": 150e3, "uintr_event": 80e3},
+                                          "pingpong": {"pipe": 100e3}}})
+    out = d.parent / "r.html"
+    figs = out.parent / "figs"
+    path = report.report([str(d)], out, n_boot=1000, figures_dir=str(figs), command="test")
+    return path.read_text(), figs
+
+
+def test_every_section_and_table(page):
+    html, _ = page
+    for heading in ("Summary", "Parameters and provenance", "Descriptive statistics",
+                    "Outliers removed, per rule", "Speedups vs eventfd", "Outlier sensitivity",
+                    "Figures", "Power: boots and messages needed", "The study beside ours",
+                    "Checklist: Hoefler &amp; Belli", "Conventions"):
+        assert f"<h2>{heading}" in html, heading
+    assert html.count("<table>") >= 10
+    assert "p_holm" in html and "median_ratio_ci_low" in html and "boots_floor" in html
+    assert "not compared: pipe" in html          # pingpong has no baseline
+    assert "uintr: not in these runs" in html
+
+
+def test_self_contained_with_embedded_figures(page):
+    html, figs = page
+    assert len(re.findall(r'src="data:image/png;base64,', html)) == 6
+    assert not re.search(r'(src|href)="(http|/|\.\./)', html)
+    names = {p.stem for p in figs.iterdir()}
+    assert names == {"latency-ecdf", "latency-violin", "boot-medians", "speedup-forest",
+                     "latency-timeseries-tcg", "study-vs-ours"}
+    assert len(list(figs.iterdir())) == 3 * len(names)
+
+
+def test_checklist_has_twelve_rules_and_a_status_each(page):
+    html, _ = page
+    sec = html.split("Hoefler &amp; Belli")[1].split("<h2>")[0]
+    rows = re.findall(r"<tr><td>(\d+)</td>.*?<td class=\"text\">(done|partly|not done)</td>", sec)
+    assert [int(r[0]) for r in rows] == list(range(1, 13))
+
+
+def test_report_without_the_baseline_anywhere_is_a_named_error(synthetic_run, tmp_path):
+    with pytest.raises(ValueError, match="^baseline:"):
+        report.report([str(synthetic_run)], tmp_path / "r.html", baseline="uintr", n_boot=1000)
+    assert not (tmp_path / "r.html").exists()
+
+
+def cli(*args):
+    env = dict(os.environ, PYTHONPATH=str(builds.ROOT))
+    return subprocess.run([sys.executable, "-m", "uintrlab", *args], capture_output=True,
+                          text=True, env=env)
+
+
+def test_cli_report(tiny_run, tmp_path):
+    out = tmp_path / "t.html"
+    p = cli("report", str(tiny_run), "--out", str(out), "--bootstrap", "1000", "--quiet")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == str(out) and out.stat().st_size > 10_000
+    assert "python -m uintrlab report" in out.read_text()
+
+
+@pytest.mark.parametrize("args,name", [
+    (["--alpha", "1.5"], "alpha"), (["--alpha", "0"], "alpha"), (["--bootstrap", "10"], "n_boot"),
+    (["--outliers", "magic"], "outliers"), (["--outliers", "trim", "--outlier-param", "60"],
+                                            "outlier_param"),
+    (["--baseline", "smoke"], "baseline"), (["--mechanisms", "uintr"], "mechanisms"),
+    (["--seed", "-3"], "seed")])
+def test_cli_report_bad_parameters(tiny_run, tmp_path, capsys, args, name):
+    from uintrlab.__main__ import main
+    rc = main(["report", str(tiny_run), "--out", str(tmp_path / "x.html"), "--quiet", *args])
+    err = capsys.readouterr().err
+    assert rc == 1 and err.startswith(f"error: {name}:"), (args, err)
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_cli_report_directory_without_data(tmp_path, capsys):
+    from uintrlab.__main__ import main
+    (tmp_path / "empty").mkdir()
+    assert main(["report", str(tmp_path / "empty"), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "error: runs:" in err and "no samples" in err

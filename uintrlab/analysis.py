@@ -1,0 +1,402 @@
+"""The full analysis of one or more runs, shared by notebooks/02-analysis.ipynb and the
+HTML report (``python -m uintrlab report``): parameter validation, then every table.
+
+Parameters (:func:`validate_params`) are checked before any data is loaded, and the
+ones that depend on the data (the baseline, a mechanism filter) right after loading
+(:func:`check_data`); a bad one raises :class:`ParameterError` whose message starts
+with the parameter's name.
+
+What :func:`analyse` computes, for every platform and mode in which the baseline was
+measured, for every other mechanism measured there:
+
+* :func:`uintrlab.stats.compare` under **every** outlier rule (``none``, ``tukey``,
+  ``mad``, ``trim`` at their default parameters, plus the primary rule if it has another
+  parameter); the primary rule's results are the speedup table, the others the
+  sensitivity table and the forest plot;
+* Holm's correction of the per-boot-median p-values across the primary comparisons
+  (the family is every comparison of the report: all platforms, modes, mechanisms);
+* descriptives, outlier counts per rule, the power table and per-boot medians.
+
+Confidence intervals use ``confidence = 1 - alpha`` so that an interval excluding 1
+and a test at ``alpha`` speak at the same level.  Conditions without the baseline are
+listed in ``Analysis.skipped``, never silently dropped; mechanism names are not fixed
+(``uintr_event`` and ``uintr`` are handled like any other).
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from . import builds, data, outliers as O, stats, study
+from .plan import ParameterError
+
+MODE_ORDER = ["nonblocking", "blocking", "pingpong"]
+MECHANISM_ORDER = ["eventfd", "uintr_event", "uintr", "pipe", "futex", "spin"]
+PLATFORM_ORDER = ["tcg", "native"]
+
+
+def order(values, preferred) -> list[str]:
+    """``values`` in the ``preferred`` order, unknown names last (sorted)."""
+    present = {str(v) for v in values}
+    return [v for v in preferred if v in present] + sorted(present - set(preferred))
+
+
+# --------------------------------------------------------------------------
+# parameters
+# --------------------------------------------------------------------------
+@dataclass
+class Params:
+    runs: list[str]
+    baseline: str = "eventfd"
+    alpha: float = 0.05
+    n_boot: int = 2000
+    outliers: str = "none"
+    outlier_param: float | None = None
+    seed: int = stats.DEFAULT_SEED
+    mechanisms: list[str] | None = None
+    figures_dir: str | None = None
+
+    @property
+    def confidence(self) -> float:
+        return 1.0 - self.alpha
+
+    def as_dict(self) -> dict:
+        return {"runs": self.runs, "baseline": self.baseline, "alpha": self.alpha,
+                "confidence": self.confidence, "n_boot": self.n_boot,
+                "outliers": self.outliers, "outlier_param": self.outlier_param,
+                "seed": self.seed, "mechanisms": self.mechanisms}
+
+
+def latest_run(root: str | Path | None = None) -> Path:
+    """The most recent run directory under ``data/runs`` (by the ``start`` time in its
+    metadata, then the directory's modification time)."""
+    import json
+
+    root = Path(root) if root else builds.ROOT / "data" / "runs"
+    cands = []
+    for meta in root.glob("*/metadata.json"):
+        if not data.sample_files(meta.parent):
+            continue
+        try:
+            start = str(json.loads(meta.read_text()).get("start") or "")
+        except (OSError, ValueError):
+            start = ""
+        cands.append((start, meta.stat().st_mtime, meta.parent))
+    if not cands:
+        raise ParameterError(f"runs: none given and no run with data under {root}")
+    return max(cands)[2]
+
+
+def validate_params(runs=None, baseline="eventfd", alpha=0.05, n_boot=2000, outliers="none",
+                    outlier_param=None, seed=stats.DEFAULT_SEED, mechanisms=None,
+                    figures_dir=None) -> Params:
+    """Check every analysis parameter; return them as :class:`Params`.
+
+    ``runs``: a run directory or a list of them; empty/None means :func:`latest_run`.
+    Each must exist and hold samples.  ``alpha`` in (0, 1); ``n_boot`` (bootstrap
+    iterations) an integer >= 1000; ``outliers`` one of ``none, tukey, mad, trim``
+    (``outlier_param`` its parameter, None = default); ``seed`` a non-negative integer;
+    ``baseline`` a non-empty name and ``mechanisms`` None or a list of names (checked
+    against the data by :func:`check_data`).  Raises :class:`ParameterError` whose
+    message starts with the parameter's name.
+    """
+    def bad(name, why):
+        raise ParameterError(f"{name}: {why}")
+
+    if runs is None or (isinstance(runs, (list, tuple)) and len(runs) == 0) or runs == "":
+        runs = [str(latest_run())]
+    elif isinstance(runs, (str, Path)):
+        runs = [str(runs)]
+    elif isinstance(runs, (list, tuple)):
+        runs = [str(r) for r in runs]
+    else:
+        bad("runs", f"must be a run directory or a list of them, got {runs!r}")
+    for r in runs:
+        p = Path(r)
+        if not p.is_dir():
+            bad("runs", f"{r}: no such run directory")
+        if not data.sample_files(p):
+            bad("runs", f"{r}: no samples (samples/*.parquet): not a run directory, "
+                        "or the run kept no data")
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < 1:
+        bad("alpha", f"must be a number in (0, 1), got {alpha!r}")
+    if (isinstance(n_boot, bool) or not isinstance(n_boot, numbers.Integral)
+            or n_boot < stats.MIN_N_BOOT):
+        bad("n_boot", f"bootstrap iterations must be an integer >= {stats.MIN_N_BOOT}, "
+                      f"got {n_boot!r}")
+    try:
+        rule, param = O.check_rule(outliers, outlier_param, name="outliers")
+    except ValueError as e:
+        name = "outliers" if str(e).startswith("outliers") else "outlier_param"
+        bad(name, str(e))
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        bad("seed", f"must be a non-negative integer, got {seed!r}")
+    if not isinstance(baseline, str) or not baseline:
+        bad("baseline", f"must be a mechanism name, got {baseline!r}")
+    if mechanisms is not None:
+        if isinstance(mechanisms, str):
+            mechanisms = [mechanisms]
+        if not isinstance(mechanisms, (list, tuple)) or not all(
+                isinstance(m, str) and m for m in mechanisms) or not mechanisms:
+            bad("mechanisms", f"must be None or a non-empty list of names, got {mechanisms!r}")
+        mechanisms = list(mechanisms)
+    if figures_dir is not None and not isinstance(figures_dir, (str, Path)):
+        bad("figures_dir", f"must be a directory name, got {figures_dir!r}")
+    return Params(runs=runs, baseline=baseline, alpha=float(alpha), n_boot=int(n_boot),
+                  outliers=rule, outlier_param=param, seed=int(seed),
+                  mechanisms=mechanisms,
+                  figures_dir=None if figures_dir is None else str(figures_dir))
+
+
+def check_data(samples: pd.DataFrame, params: Params) -> None:
+    """The parameters that depend on the data: the baseline and the mechanism filter
+    must name mechanisms that were measured."""
+    present = order(pd.unique(samples["mechanism"].astype(str)), MECHANISM_ORDER)
+    if params.baseline not in present:
+        raise ParameterError(f"baseline: {params.baseline!r} is not a mechanism in the data "
+                             f"(present: {', '.join(present)})")
+    for m in params.mechanisms or []:
+        if m not in present:
+            raise ParameterError(f"mechanisms: {m!r} is not a mechanism in the data "
+                                 f"(present: {', '.join(present)})")
+
+
+def load(params: Params) -> tuple[list[dict], pd.DataFrame]:
+    """Load the runs, make boot labels unique across runs, check the data-dependent
+    parameters, and keep only the selected mechanisms (plus the baseline)."""
+    metas, samples = data.load_runs(params.runs)
+    samples = unique_boots(samples)
+    check_data(samples, params)
+    if params.mechanisms:
+        keep = set(params.mechanisms) | {params.baseline}
+        samples = samples[samples["mechanism"].isin(keep).to_numpy()].reset_index(drop=True)
+        for c in ("platform", "mechanism", "mode"):
+            samples[c] = samples[c].cat.remove_unused_categories()
+    return metas, samples
+
+
+def unique_boots(samples: pd.DataFrame) -> pd.DataFrame:
+    """With several runs, boot 0 of run A and boot 0 of run B are different replications:
+    relabel ``boot`` as one integer per (run, boot) (in run order).  One run: unchanged."""
+    if "run" not in samples.columns or samples["run"].nunique() < 2:
+        return samples
+    key = samples["run"].cat.codes.to_numpy().astype(np.int64) * 100_000 + samples["boot"].to_numpy()
+    _, inv = np.unique(key, return_inverse=True)
+    out = samples.copy()
+    out["boot"] = inv.astype(np.int32)
+    return out
+
+
+# --------------------------------------------------------------------------
+# the analysis
+# --------------------------------------------------------------------------
+@dataclass
+class Analysis:
+    params: Params
+    metas: list
+    descriptives: pd.DataFrame         # valid messages after the primary outlier rule
+    descriptives_valid: pd.DataFrame   # valid messages, no outlier rule (as the study)
+    removed: pd.DataFrame              # outlier counts, every rule, every condition
+    results: list                      # compare() dicts, primary rule, with p_holm
+    results_by_rule: dict              # rule -> list of compare() dicts (same order)
+    speedups: pd.DataFrame             # one row per primary comparison
+    sensitivity: pd.DataFrame          # one row per comparison and rule
+    power: pd.DataFrame                # pivoted power table
+    boot_medians: pd.DataFrame         # per-boot medians with intervals
+    skipped: list = field(default_factory=list)
+    seconds: dict = field(default_factory=dict)
+
+
+def plan_comparisons(samples: pd.DataFrame, baseline: str):
+    """``(comparisons, skipped)``: the (platform, mode, mechanism) triples to compare with
+    the baseline, in a fixed order, and a sentence for every platform and mode without
+    the baseline (whose mechanisms therefore cannot be compared)."""
+    conds = samples.groupby(["platform", "mode", "mechanism"], observed=True).size()
+    conds = conds[conds > 0]
+    comps, skipped = [], []
+    present = {(str(p), str(m), str(x)) for p, m, x in conds.index}
+    for p in order({c[0] for c in present}, PLATFORM_ORDER):
+        for mode in order({c[1] for c in present if c[0] == p}, MODE_ORDER):
+            mechs = order({c[2] for c in present if c[:2] == (p, mode)}, MECHANISM_ORDER)
+            if baseline not in mechs:
+                skipped.append(f"{p} · {mode}: baseline {baseline} not measured; "
+                               f"not compared: {', '.join(mechs)}")
+                continue
+            comps += [(p, mode, m) for m in mechs if m != baseline]
+    return comps, skipped
+
+
+def _rules(params: Params) -> list[tuple[str, float | None]]:
+    rules = [(r, O.DEFAULT_PARAMS[r]) for r in O.RULES]
+    if (params.outliers, params.outlier_param) not in rules:
+        rules.append((params.outliers, params.outlier_param))
+    return rules
+
+
+def _label(rule, param):
+    return rule if param is None else f"{rule}({param:g})"
+
+
+def speedup_rows(results: list) -> pd.DataFrame:
+    """The speedup table from compare() dicts (after :func:`stats.adjust_holm`)."""
+    rows = []
+    for r in results:
+        rows.append({
+            "platform": r["platform"], "mode": r["mode"], "mechanism": r["mechanism"],
+            "baseline": r["baseline"],
+            "boots": f"{r['n_boots_baseline']}/{r['n_boots_mechanism']}",
+            "messages": f"{r['n_messages_baseline']}/{r['n_messages_mechanism']}",
+            "removed": f"{r['removed_baseline']}/{r['removed_mechanism']}",
+            "median_baseline_us": r["median_baseline_us"],
+            "median_mechanism_us": r["median_mechanism_us"],
+            "median_ratio": r["median_ratio"],
+            "median_ratio_ci_low": r["median_ratio_ci"][0],
+            "median_ratio_ci_high": r["median_ratio_ci"][1],
+            "mean_ratio": r["mean_ratio"],
+            "mean_ratio_ci_low": r["mean_ratio_ci"][0],
+            "mean_ratio_ci_high": r["mean_ratio_ci"][1],
+            "hl_ratio": r["hl_ratio"], "hl_ratio_ci_low": r["hl_ratio_ci"][0],
+            "hl_ratio_ci_high": r["hl_ratio_ci"][1],
+            "cliffs_delta": r["cliffs_delta"],
+            "cliffs_delta_ci_low": r["cliffs_delta_ci"][0],
+            "cliffs_delta_ci_high": r["cliffs_delta_ci"][1],
+            "p_boot_medians": r["p_boot_medians"], "p_holm": r.get("p_holm"),
+            "significant_holm": r.get("significant_holm"),
+            "min_attainable_p": r["min_attainable_p"],
+            "p_pooled_mannwhitney": r["p_pooled_mannwhitney"],
+            "warnings": "; ".join(r["warnings"]),
+        })
+    return pd.DataFrame(rows)
+
+
+def power_summary(power: pd.DataFrame) -> pd.DataFrame:
+    """One row per condition from :func:`stats.power_table`: variance components, boots
+    needed at each message count, messages needed at each boot count, and the floor."""
+    if power.empty:
+        return power
+    key = ["platform", "mechanism", "mode"]
+    base = power.drop_duplicates(key)[key + ["n_boots_observed", "messages_observed", "tau_log",
+                                             "sigma_log", "icc", "boots_floor"]].set_index(key)
+    m = power[power["design"] == "messages"].pivot_table(
+        index=key, columns="messages_per_boot", values="boots_per_group", aggfunc="first")
+    m.columns = [f"boots_needed@{int(c)}_msgs" for c in m.columns]
+    b = power[power["design"] == "boots"].pivot_table(
+        index=key, columns="boots_per_group", values="messages_per_boot", aggfunc="first")
+    b.columns = [f"msgs_needed@{int(c)}_boots" for c in b.columns]
+    return base.join(m).join(b).reset_index()
+
+
+def analyse(samples: pd.DataFrame, params: Params, metas=None,
+            log: Callable[[str], None] | None = None) -> Analysis:
+    """Everything the report and notebook 02 show (see the module docstring)."""
+    log = log or (lambda m: None)
+    check_data(samples, params)
+    secs = {}
+    t = time.monotonic()
+    keep, _ = O.outlier_mask(samples, params.outliers, params.outlier_param)
+    descr_valid = stats.describe(samples)
+    descr = descr_valid if params.outliers == "none" else stats.describe(samples, keep=keep)
+    rules = _rules(params)
+    removed = pd.concat([O.outlier_mask(samples, r, p)[1] for r, p in rules], ignore_index=True)
+    secs["descriptives"] = time.monotonic() - t
+
+    t = time.monotonic()
+    comps, skipped = plan_comparisons(samples, params.baseline)
+    by_rule = {_label(r, p): [] for r, p in rules}
+    sens = []
+    plat = samples["platform"].to_numpy()
+    mode_col = samples["mode"].to_numpy()
+    mech_col = samples["mechanism"].to_numpy()
+    cell_cache = {}
+    for i, (p, mode, m) in enumerate(comps):
+        if (p, mode) not in cell_cache:
+            cell_cache.clear()
+            cell_cache[(p, mode)] = samples[(plat == p) & (mode_col == mode)]
+        cell = cell_cache[(p, mode)]
+        sub = cell[cell["mechanism"].isin([m, params.baseline]).to_numpy()]
+        log(f"[{i + 1}/{len(comps)}] {p} {mode}: {m} vs {params.baseline}")
+        res_rules = []
+        for r, prm in rules:
+            res = stats.compare(sub, m, params.baseline, mode, p, outliers=r,
+                                outlier_param=prm, alpha=params.alpha, n_boot=params.n_boot,
+                                seed=params.seed, confidence=params.confidence)
+            by_rule[_label(r, prm)].append(res)
+            res_rules.append(res)
+        ref = [x for x in res_rules if (x["outlier_rule"], x["outlier_param"])
+               == (params.outliers, params.outlier_param)][0]
+        # the reference of the sensitivity table is the primary rule; with a non-default
+        # parameter the default-parameter row of the same rule is shown under its label
+        tab = O.sensitivity_table([ref] + [x for x in res_rules if x is not ref],
+                                  reference=params.outliers, alpha=params.alpha)
+        tab.insert(0, "rule_label", [_label(x["outlier_rule"], x["outlier_param"])
+                                     for x in [ref] + [x for x in res_rules if x is not ref]])
+        tab.insert(0, "mechanism", m)
+        tab.insert(0, "mode", mode)
+        tab.insert(0, "platform", p)
+        sens.append(tab)
+    del cell_cache
+    primary = by_rule[_label(params.outliers, params.outlier_param)]
+    results = stats.adjust_holm(primary, alpha=params.alpha) if primary else []
+    secs["comparisons"] = time.monotonic() - t
+
+    t = time.monotonic()
+    power = power_summary(stats.power_table(samples, alpha=params.alpha,
+                                            outliers=params.outliers,
+                                            outlier_param=params.outlier_param))
+    secs["power"] = time.monotonic() - t
+    t = time.monotonic()
+    bm = stats.boot_median_intervals(samples, confidence=params.confidence)
+    secs["boot_medians"] = time.monotonic() - t
+    sensitivity = pd.concat(sens, ignore_index=True) if sens else pd.DataFrame()
+    return Analysis(params=params, metas=list(metas or []), descriptives=descr,
+                    descriptives_valid=descr_valid, removed=removed,
+                    results=results, results_by_rule=by_rule, speedups=speedup_rows(results),
+                    sensitivity=sensitivity, power=power, boot_medians=bm, skipped=skipped,
+                    seconds=secs)
+
+
+def removed_summary(removed: pd.DataFrame) -> pd.DataFrame:
+    """Outlier counts as one row per condition, one column per rule: 'removed (percent)'."""
+    if removed.empty:
+        return removed
+    r = removed.copy()
+    r["label"] = [_label(a, b if not (isinstance(b, float) and math.isnan(b)) else None)
+                  for a, b in zip(r["rule"], r["param"])]
+    r["cell"] = [f"{n} ({100 * f:.2f} %)" if n == n else "" for n, f in
+                 zip(r["removed"], r["removed_frac"])]
+    key = ["platform", "mechanism", "mode"]
+    out = r.pivot_table(index=key + ["n_valid"], columns="label", values="cell",
+                        aggfunc="first").reset_index()
+    out.columns.name = None
+    labels = list(dict.fromkeys(r["label"]))
+    return out[key + ["n_valid"] + labels]
+
+
+def study_subset(samples: pd.DataFrame, platform: str = study.STUDY_PLATFORM,
+                 study_path=None) -> pd.DataFrame:
+    """Our samples restricted to what the study measured: its platform (tcg), its
+    methods and its modes (whatever of those we have; may be empty)."""
+    st = study.load_study(study_path)
+    keep = (samples["platform"].astype(str).to_numpy() == platform) \
+        & samples["mechanism"].astype(str).isin(set(st["method"])).to_numpy() \
+        & samples["mode"].astype(str).isin(set(st["mode"])).to_numpy()
+    sub = samples[keep].reset_index(drop=True)
+    for c in ("platform", "mechanism", "mode"):
+        sub[c] = sub[c].cat.remove_unused_categories()
+    return sub
+
+
+def study_tables(an: Analysis, platform: str = "tcg",
+                 study_path=None) -> dict:
+    """The study's numbers beside ours (see :func:`uintrlab.study.study_vs_ours`): our
+    side with no outlier rule, as the study removed none (failures aside)."""
+    return study.study_vs_ours(an.descriptives_valid, an.results_by_rule["none"], platform=platform,
+                               path=study_path, metas=an.metas,
+                               confidence=an.params.confidence)
