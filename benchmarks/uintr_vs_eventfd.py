@@ -39,8 +39,9 @@ def main() -> int:
         run_dir = runner.run(exp, Path(tempfile.mkdtemp(prefix="uintr-vs-eventfd-")), run_id="bench",
                              progress=False, log=lambda m: print(m, file=sys.stderr))
     meta, df = data.load_run(run_dir)
-    df = df[df["ok"].astype(bool) & ~df["warmup"].astype(bool)]
-    print(f"run: {run_dir} ({meta['status']}); platform tcg, {len(meta['boots'])} boots")
+    df = df[(df["platform"] == "tcg") & df["ok"].astype(bool) & ~df["warmup"].astype(bool)]
+    boots = sum(b["platform"] == "tcg" for b in meta["boots"])
+    print(f"run: {run_dir} ({meta['status']}); platform tcg, {boots} boots")
     print(f"{'mechanism':<12} {'mode':<12} {'n':>7} {'median us':>10} {'msgs/s':>9} "
           f"{'notify us':>10} {'vs eventfd':>10}")
     med = df.groupby(["mechanism", "mode"], observed=True)["latency_ns"].median()
