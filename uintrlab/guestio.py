@@ -39,12 +39,34 @@ def plan_text(lines: list[tuple[str, list[str]]]) -> str:
     return "".join(f"{cid} {' '.join(args)}\n" for cid, args in lines)
 
 
+def _safe_members(tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
+    """The archive's members if every one is a regular file or folder with a relative
+    path that stays inside the destination; otherwise a TarError naming the member.
+    (The guest writes only such members; anything else means a corrupt or foreign disk.)"""
+    members = tar.getmembers()
+    for m in members:
+        parts = Path(m.name).parts
+        if not (m.isfile() or m.isdir()):
+            raise tarfile.TarError(f"member {m.name!r} is not a regular file or folder")
+        if Path(m.name).is_absolute() or ".." in parts:
+            raise tarfile.TarError(f"member {m.name!r} points outside the results folder")
+    return members
+
+
 def extract_results(disk: Path, dest: Path) -> list[str]:
-    """Unpack the tar archive the guest wrote to the raw disk; returns member names."""
+    """Unpack the tar archive the guest wrote to the raw disk; returns member names.
+
+    Members are checked by :func:`_safe_members`; where this Python has tarfile's
+    extraction filters (3.12, backported to 3.11.4) the ``data`` filter is applied as
+    well; Debian 12's Python 3.11.2 has none."""
     try:
         with tarfile.open(disk, mode="r:") as tar:
-            names = [m.name for m in tar.getmembers() if m.isfile()]
-            tar.extractall(dest, filter="data")
+            members = _safe_members(tar)
+            names = [m.name for m in members if m.isfile()]
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(dest, members=members, filter="data")
+            else:
+                tar.extractall(dest, members=members)
     except (tarfile.TarError, OSError) as e:
         raise RuntimeError(f"the guest wrote no readable results to {disk.name} ({e})") from e
     if not names:
