@@ -3,6 +3,7 @@
 #   make test                            build everything and run the test suite
 #   make conformance                     boot the guest and run the UINTR conformance suite
 #   make check-patches [BUILD_EACH=1]    checkpatch every QEMU and kernel patch (and build each prefix)
+#   make analysis RUN=data/runs/<id>     notebooks 02 and 03 (+HTML), figures/, the report of one run
 #   make report [RUN=data/runs/<id>]     one HTML page of every table and figure (default: latest run)
 # Builds are cached outside the clone (UINTRLAB_CACHE, default ~/.cache/uintrlab),
 # keyed by source version, patch series and configuration.
@@ -13,7 +14,7 @@ PY      := .venv/bin/python
 export PYTHONPATH := $(CURDIR)
 export UINTRLAB_CACHE ?= $(HOME)/.cache/uintrlab
 
-.PHONY: all deps deps-debian deps-python qemu kernel guest build test test-fast conformance check-patches artifact report clean help
+.PHONY: all deps deps-debian deps-python qemu kernel guest build test test-fast conformance check-patches artifact analysis report clean help
 
 all: build
 
@@ -58,6 +59,10 @@ test-fast: deps guest
 
 artifact: deps build
 	@bash scripts/artifact.sh $(PROFILE)
+
+# The whole analysis of one run, as make artifact does it after its runs (scripts/analyse.sh).
+analysis: deps-python
+	@bash scripts/analyse.sh "$(RUN)"
 
 # The analysis of a run as one self-contained HTML page, reports/report-<run-id>.html
 # (figures also into figures/). RUN: run directories (default: the most recent run).
