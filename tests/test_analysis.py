@@ -194,3 +194,53 @@ def test_boot_median_intervals_by_hand():
     assert xs[k - 2] <= r["ci_low_us"] <= xs[k + 1]
     assert r["ci_low_us"] < r["median_us"] < r["ci_high_us"]
     assert math.isclose(r["n"], 101)
+
+
+# ---------------------------------------------------------------- the analysis cache
+def _tables(an):
+    return [an.speedups, an.sensitivity, an.descriptives, an.removed, an.power, an.boot_medians]
+
+
+def test_cache_returns_the_same_analysis_and_recomputes_on_any_change(synthetic_run, tmp_path,
+                                                                      monkeypatch):
+    monkeypatch.setenv("UINTRLAB_CACHE", str(tmp_path / "cache"))
+    p = A.validate_params(str(synthetic_run), n_boot=1000)
+    metas, s = A.load(p)
+    logs = []
+    first = A.analyse_cached(s, p, metas, log=logs.append)
+    files = list(A.cache_dir().glob("*.pkl"))
+    assert len(files) == 1 and not any("from cache" in m for m in logs)
+    again = A.analyse_cached(s, p, metas, log=logs.append)
+    assert any("from cache" in m for m in logs) and "read from cache" in again.seconds
+    for a, b in zip(_tables(first), _tables(again)):
+        pd.testing.assert_frame_equal(a, b)
+    assert again.results == first.results
+    # other parameters, other samples: other keys
+    key = A.cache_key(s, p)
+    assert A.cache_key(s, A.validate_params(str(synthetic_run), n_boot=1000, seed=7)) != key
+    assert A.cache_key(s, A.validate_params(str(synthetic_run), n_boot=1000, alpha=0.1)) != key
+    s2 = s.copy()
+    s2.loc[s2.index[-1], "latency_ns"] += 1
+    assert A.cache_key(s2, p) != key
+    # figures_dir does not change results
+    assert A.cache_key(s, A.validate_params(str(synthetic_run), n_boot=1000,
+                                            figures_dir="elsewhere")) == key
+
+
+def test_cache_unreadable_entry_is_recomputed_and_cache_can_be_off(synthetic_run, tmp_path,
+                                                                  monkeypatch):
+    monkeypatch.setenv("UINTRLAB_CACHE", str(tmp_path / "cache"))
+    p = A.validate_params(str(synthetic_run), n_boot=1000)
+    metas, s = A.load(p)
+    path = A.cache_dir() / f"{A.cache_key(s, p)}.pkl"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"torn")
+    logs = []
+    an = A.analyse_cached(s, p, metas, log=logs.append)
+    assert any("unreadable" in m for m in logs) and len(an.speedups) > 0
+    assert path.stat().st_size > 100          # rewritten
+    path.unlink()
+    A.analyse_cached(s, p, metas, cache=False)
+    monkeypatch.setenv("UINTRLAB_ANALYSIS_CACHE", "0")
+    A.analyse_cached(s, p, metas)
+    assert not path.exists()

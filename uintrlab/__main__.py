@@ -98,7 +98,7 @@ def cmd_report(a) -> int:
 
     out = report.report(a.run_dirs, a.out, baseline=a.baseline, alpha=a.alpha, n_boot=a.bootstrap,
                         outliers=a.outliers, outlier_param=a.outlier_param, seed=a.seed,
-                        mechanisms=a.mechanisms, figures_dir=a.figures_dir,
+                        mechanisms=a.mechanisms, figures_dir=a.figures_dir, cache=not a.no_cache,
                         command="python -m uintrlab " + shlex.join(a.argv),
                         log=(lambda m: None) if a.quiet else (lambda m: print(m, file=sys.stderr)))
     print(out)
@@ -143,6 +143,9 @@ def main(argv=None) -> int:
     rp.add_argument("--seed", type=int, default=12345)
     rp.add_argument("--figures-dir", default=None, help="also save the figures here (PDF, PNG, SVG)")
     rp.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    rp.add_argument("--no-cache", action="store_true",
+                    help="recompute the analysis even if one for the same samples, parameters "
+                         "and code is cached (under $UINTRLAB_CACHE/analysis)")
     argv = sys.argv[1:] if argv is None else list(argv)
     a = ap.parse_args(argv)
     a.argv = argv

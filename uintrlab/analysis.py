@@ -24,8 +24,12 @@ listed in ``Analysis.skipped``, never silently dropped; mechanism names are not 
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import numbers
+import os
+import pickle
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -360,6 +364,73 @@ def analyse(samples: pd.DataFrame, params: Params, metas=None,
                     results=results, results_by_rule=by_rule, speedups=speedup_rows(results),
                     sensitivity=sensitivity, power=power, boot_medians=bm, skipped=skipped,
                     seconds=secs)
+
+
+# --------------------------------------------------------------------------
+# a cache of analyses: notebook 02 and the report analyse the same run
+# --------------------------------------------------------------------------
+#: the modules whose code decides an analysis' result; a change of any invalidates the cache
+_CACHE_CODE = ("analysis.py", "stats.py", "outliers.py", "study.py", "data.py")
+
+
+def cache_dir() -> Path:
+    """Where analyses are cached: ``$UINTRLAB_CACHE/analysis`` (default
+    ``~/.cache/uintrlab/analysis``), outside the clone like the builds."""
+    root = os.environ.get("UINTRLAB_CACHE") or Path.home() / ".cache" / "uintrlab"
+    return Path(root) / "analysis"
+
+
+def cache_key(samples: pd.DataFrame, params: Params) -> str:
+    """SHA-256 (hex, 32 characters) of everything an analysis depends on: the samples
+    themselves (every column's values, in order), the parameters that change results
+    (not ``figures_dir``) and the source of the modules in :data:`_CACHE_CODE`."""
+    h = hashlib.sha256()
+    p = {k: v for k, v in params.as_dict().items() if k != "runs"}
+    h.update(json.dumps(p, sort_keys=True).encode())
+    here = Path(__file__).parent
+    for name in _CACHE_CODE:
+        h.update((here / name).read_bytes())
+    h.update(repr(list(samples.columns)).encode() + repr(len(samples)).encode())
+    for c in samples.columns:
+        col = samples[c]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            h.update(repr(list(col.cat.categories)).encode())
+            col = col.cat.codes
+        h.update(np.ascontiguousarray(col.to_numpy()).tobytes())
+    return h.hexdigest()[:32]
+
+
+def analyse_cached(samples: pd.DataFrame, params: Params, metas=None,
+                   log: Callable[[str], None] | None = None, cache: bool = True) -> Analysis:
+    """:func:`analyse`, or its stored result for the same samples, parameters and code
+    (:func:`cache_key`).  ``Analysis.seconds`` then says where it came from.  A cache
+    entry that cannot be read is recomputed (and rewritten), never an error; with
+    ``cache=False`` (or ``UINTRLAB_ANALYSIS_CACHE=0``) nothing is read or written."""
+    log = log or (lambda m: None)
+    if not cache or os.environ.get("UINTRLAB_ANALYSIS_CACHE") == "0":
+        return analyse(samples, params, metas, log=log)
+    t = time.monotonic()
+    path = cache_dir() / f"{cache_key(samples, params)}.pkl"
+    t_key = time.monotonic() - t
+    if path.exists():
+        try:
+            with open(path, "rb") as f:
+                an = pickle.load(f)
+        except Exception as e:  # a torn or foreign file: recompute
+            log(f"analysis cache {path} unreadable ({e}); recomputing")
+        else:
+            log(f"analysis from cache {path}")
+            an.params, an.metas = params, list(metas or [])
+            an.seconds = {"cache key": t_key, "read from cache": time.monotonic() - t - t_key}
+            return an
+    an = analyse(samples, params, metas, log=log)
+    an.seconds["cache key"] = t_key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    with open(tmp, "wb") as f:
+        pickle.dump(an, f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+    return an
 
 
 def removed_summary(removed: pd.DataFrame) -> pd.DataFrame:

@@ -444,9 +444,11 @@ def default_out(run_dirs) -> Path:
 def report(runs=None, out=None, *, baseline="eventfd", alpha=0.05, n_boot=2000,
            outliers="none", outlier_param=None, seed=stats.DEFAULT_SEED, mechanisms=None,
            figures_dir=None, study_path=None, command: str = "",
-           log: Callable[[str], None] | None = None) -> Path:
-    """Validate the parameters, load the runs, analyse, and write the HTML page to
-    ``out`` (default ``reports/report-<run ids>.html``). Returns the path."""
+           log: Callable[[str], None] | None = None, cache: bool = True) -> Path:
+    """Validate the parameters, load the runs, analyse (or take the analysis notebook 02
+    stored for the same samples, parameters and code: :func:`analysis.analyse_cached`;
+    ``cache=False`` recomputes), and write the HTML page to ``out`` (default
+    ``reports/report-<run ids>.html``). Returns the path."""
     log = log or (lambda m: None)
     t0 = time.monotonic()
     params = A.validate_params(runs, baseline=baseline, alpha=alpha, n_boot=n_boot,
@@ -458,7 +460,7 @@ def report(runs=None, out=None, *, baseline="eventfd", alpha=0.05, n_boot=2000,
     log(f"loading {', '.join(params.runs)}")
     metas, samples = A.load(params)
     t_load = time.monotonic() - t0
-    an = A.analyse(samples, params, metas, log=log)
+    an = A.analyse_cached(samples, params, metas, log=log, cache=cache)
     an.seconds = {"load": t_load, **an.seconds}
     t1 = time.monotonic()
     page = build_html(an, samples, command=command, figures_dir=params.figures_dir,
