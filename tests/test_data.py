@@ -107,3 +107,26 @@ def test_load_runs_labels_each_run(tmp_path):
     metas, df = data.load_runs([a, b])
     assert [m["run_id"] for m in metas] == ["a", "b"]
     assert df.groupby("run", observed=True).size().to_dict() == {"a": 10, "b": 10}
+
+
+def test_large_boot_is_split_into_parts_read_back_in_order(tmp_path):
+    """A boot of more than max_rows messages becomes row-range parts; loading gives back
+    the same frame in the same order, also past ten parts and beside whole-boot files."""
+    d = tmp_path / "run"
+    big = frame(n=23, boot=1)
+    paths = data.write_boot_samples(big, d, "tcg", 1, max_rows=2)
+    assert [p.name for p in paths][:3] == ["tcg-001-p0.parquet", "tcg-001-p1.parquet",
+                                           "tcg-001-p2.parquet"]
+    assert len(paths) == 12
+    assert data.write_boot_samples(frame(n=2, boot=0), d, "tcg", 0, max_rows=2) == \
+        [data.boot_samples_path(d, "tcg", 0)]
+    data.write_boot_samples(frame(n=3, boot=2), d, "tcg", 2, max_rows=2)
+    data.write_boot_samples(frame(n=3, platform="native", boot=0), d, "native", 0)
+    data.write_metadata({"run_id": "run"}, d / "metadata.json")
+    names = [p.name for p in data.sample_files(d)]
+    assert names[:4] == ["native-000.parquet", "tcg-000.parquet", "tcg-001-p0.parquet",
+                         "tcg-001-p1.parquet"]
+    assert names[-3:] == ["tcg-001-p11.parquet", "tcg-002-p0.parquet", "tcg-002-p1.parquet"]
+    _, back = data.load_run(d)
+    tcg1 = back[(back["platform"] == "tcg") & (back["boot"] == 1)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(tcg1, data.normalize(big), check_categorical=False)

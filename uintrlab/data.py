@@ -2,7 +2,10 @@
 
 - ``metadata.json``: provenance and parameters (see data/README.md);
 - ``samples/<platform>-<boot>.parquet``: one row per message of that boot, columns
-  SAMPLE_COLUMNS (zstd-compressed; one file per boot, written when the boot ends);
+  SAMPLE_COLUMNS (zstd-compressed; one file per boot, written when the boot ends); a boot
+  of more than PART_ROWS messages is split into row-range parts
+  ``<platform>-<boot>-p<k>.parquet`` (k = 0, 1, ...; read back in that order), which keeps
+  every file a few MB;
 - ``boots/<platform>-<boot>/``: console log (tcg) and the benchmark's raw outputs.
 """
 from __future__ import annotations
@@ -98,14 +101,46 @@ def read_samples(path: Path) -> pd.DataFrame:
 
 
 SAMPLES_DIR = "samples"
+#: most messages in one samples file (about 2.5 MB at ~4.2 bytes a message)
+PART_ROWS = 600_000
 
 
-def boot_samples_path(run_dir: Path, platform: str, boot: int) -> Path:
-    return Path(run_dir) / SAMPLES_DIR / f"{platform}-{boot:03d}.parquet"
+def boot_samples_path(run_dir: Path, platform: str, boot: int, part: int | None = None) -> Path:
+    suffix = "" if part is None else f"-p{part}"
+    return Path(run_dir) / SAMPLES_DIR / f"{platform}-{boot:03d}{suffix}.parquet"
+
+
+def write_boot_samples(df: pd.DataFrame, run_dir: Path, platform: str, boot: int,
+                       max_rows: int = PART_ROWS) -> list[Path]:
+    """Write one boot's samples: one file, or row-range parts of at most ``max_rows``
+    messages each when the boot has more.  Returns the files written."""
+    if len(df) <= max_rows:
+        paths = [boot_samples_path(run_dir, platform, boot)]
+        write_samples(df, paths[0])
+        return paths
+    paths = []
+    for k, start in enumerate(range(0, len(df), max_rows)):
+        paths.append(boot_samples_path(run_dir, platform, boot, k))
+        write_samples(df.iloc[start:start + max_rows], paths[-1])
+    return paths
+
+
+def _file_order(path: Path):
+    """Sort key of a samples file: platform, boot, part (numerically; a whole-boot file
+    has no part).  Names of another shape sort after, by name."""
+    stem = path.name[:-len(".parquet")]
+    head, _, last = stem.rpartition("-")
+    part = -1
+    if last.startswith("p") and last[1:].isdigit() and head:
+        stem, part = head, int(last[1:])
+    plat, _, boot = stem.rpartition("-")
+    if not (plat and boot.isdigit()):
+        return (1, path.name, 0, 0)
+    return (0, plat, int(boot), part)
 
 
 def sample_files(run_dir: Path) -> list[Path]:
-    return sorted((Path(run_dir) / SAMPLES_DIR).glob("*.parquet"))
+    return sorted((Path(run_dir) / SAMPLES_DIR).glob("*.parquet"), key=_file_order)
 
 
 def write_metadata(meta: dict, path: Path) -> None:

@@ -341,8 +341,7 @@ def run(exp: Experiment, out_root: Path, run_id: str | None = None, progress: bo
                     rec["console_log"] = str(Path(rec["console_log"]).relative_to(run_dir))
                 meta["boots"].append(rec)
                 if frames:
-                    data.write_samples(pd.concat(frames, ignore_index=True),
-                                       data.boot_samples_path(run_dir, platform, b))
+                    data.write_boot_samples(pd.concat(frames, ignore_index=True), run_dir, platform, b)
                 data.write_metadata(meta, run_dir / "metadata.json")
     finally:
         bar.close()
