@@ -39,6 +39,8 @@ def main(argv=None) -> int:
         df = data.read_samples(f)
         plat, boot = df["platform"].iloc[0], int(df["boot"].iloc[0])
         parts = data.write_boot_samples(df, run / "staging", plat, boot, max_rows=a.rows)
+        back = pd.concat([data.read_samples(p) for p in parts], ignore_index=True)
+        pd.testing.assert_frame_equal(df, back)      # before any original is touched
         staged.append((f, parts))
     for f, parts in staged:            # swap: parts in, original out
         for p in parts:
