@@ -71,8 +71,10 @@ RUN make -s -C csrc
 FROM guest AS artifact
 COPY . .
 # Any user may run the container (docker/run.sh runs 'artifact' as the invoking user, so
-# that what lands in the mounted data/, figures/ and reports/ is theirs).
-RUN chmod -R a+rwX /opt/uintr-event
+# that what lands in the mounted data/, figures/ and reports/ is theirs): the repository is
+# writable by all, and so is the cache's top level (new entries, e.g. the analysis cache;
+# the builds in it stay read-only).
+RUN chmod -R a+rwX /opt/uintr-event && chmod 1777 "$UINTRLAB_CACHE"
 # Without .git in the image, the commit comes in here (docker/run.sh passes it).
 ARG UINTRLAB_GIT_COMMIT=unknown
 ARG UINTRLAB_GIT_DIRTY=unknown
