@@ -5,6 +5,9 @@
 #   make check-patches [BUILD_EACH=1]    checkpatch every QEMU and kernel patch (and build each prefix)
 #   make analysis RUN=data/runs/<id>     notebooks 02 and 03 (+HTML), figures/, the report of one run
 #   make report [RUN=data/runs/<id>]     one HTML page of every table and figure (default: latest run)
+#   make docker-image                    build the Docker image (Dockerfile; starts dockerd if needed)
+#   make docker-test                     build the image if needed, run 'make test' in it
+#   make docker-artifact [PROFILE=...]   build the image if needed, 'make artifact' in it (data/, figures/, reports/ mounted)
 # Builds are cached outside the clone (UINTRLAB_CACHE, default ~/.cache/uintrlab),
 # keyed by source version, patch series and configuration.
 
@@ -14,7 +17,7 @@ PY      := .venv/bin/python
 export PYTHONPATH := $(CURDIR)
 export UINTRLAB_CACHE ?= $(HOME)/.cache/uintrlab
 
-.PHONY: all deps deps-debian deps-python qemu kernel guest build test test-fast conformance check-patches artifact analysis report clean help
+.PHONY: all deps deps-debian deps-python qemu kernel guest build test test-fast conformance check-patches artifact analysis report clean help docker-image docker-test docker-artifact
 
 all: build
 
@@ -70,6 +73,17 @@ RUN ?=
 REPORT_ARGS ?=
 report: deps-python
 	$(PY) -m uintrlab report $(RUN) --figures-dir figures $(REPORT_ARGS)
+
+# The artifact in Docker (docker/run.sh: makes debian:bookworm locally when it cannot be
+# pulled, starts dockerd when none answers, builds with the classic builder).
+docker-image:
+	@bash docker/run.sh image
+
+docker-test:
+	@bash docker/run.sh test
+
+docker-artifact:
+	@PROFILE=$(PROFILE) bash docker/run.sh artifact
 
 clean:
 	$(MAKE) -s -C csrc clean
