@@ -24,6 +24,8 @@
 #   DEBIAN_MIRROR           debootstrap mirror (default http://deb.debian.org/debian)
 #   DOCKERD_WAIT            seconds to wait for a dockerd we start (default 60)
 #   PULL_TIMEOUT            seconds to let 'docker pull debian:bookworm' try (default 60)
+#   UINTRLAB_CA_DIR         where the host's extra CA certificates are
+#                           (default /usr/local/share/ca-certificates; every *.crt below it)
 set -euo pipefail
 
 me=docker/run.sh
@@ -162,14 +164,14 @@ ensure_base() {
 
 # --- the image ------------------------------------------------------------------------
 copy_host_certs() {
-	local c dst names=()
-	[ -d /usr/local/share/ca-certificates ] || return 0
+	local c dst names=() dir=${UINTRLAB_CA_DIR:-/usr/local/share/ca-certificates}
+	[ -d "$dir" ] || return 0
 	while IFS= read -r -d '' c; do
 		dst=$ROOT/docker/ca/host-$(basename "$c")
 		cp "$c" "$dst" || die "cannot copy $c into $ROOT/docker/ca"
 		copied_certs+=("$dst") names+=("$(basename "$c")")
-	done < <(find /usr/local/share/ca-certificates -name '*.crt' -type f -print0)
-	[ ${#names[@]} -eq 0 ] || log "passing ${#names[@]} host CA certificate(s) into the build: ${names[*]}"
+	done < <(find "$dir" -name '*.crt' -type f -print0)
+	[ ${#names[@]} -eq 0 ] || log "passing ${#names[@]} CA certificate(s) from $dir into the build: ${names[*]}"
 }
 
 build_image() {
