@@ -30,7 +30,7 @@ WORKDIR /opt/uintr-event
 #     /usr/local/share/ca-certificates; HTTPS to PyPI needs them where egress is
 #     intercepted) and the Debian packages of env/debian-packages.txt.
 COPY docker/ca/ /tmp/uintrlab-ca/
-COPY env/setup-debian.sh env/debian-packages.txt env/
+COPY env/setup-debian.sh env/debian-packages.txt env/pins.env env/
 RUN set -eu; \
     mkdir -p /usr/local/share/ca-certificates/uintrlab; \
     for c in /tmp/uintrlab-ca/*.crt; do \

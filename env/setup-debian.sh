@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
 # Install the Debian packages listed in env/debian-packages.txt that are missing,
 # and make sure a deb-src entry exists (apt-get source qemu needs it).
+# A package whose version env/pins.env pins (linux-source-6.1) is installed at exactly
+# that version while the archive serves it (a newer candidate is not taken); when the
+# archive no longer does, the candidate is kept with a loud warning, and the build
+# scripts record the version used.
 # Idempotent: prints what it does; exits non-zero naming a package it could not get.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 mapfile -t pkgs < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$here/debian-packages.txt" | grep -v '^$')
+# shellcheck source=pins.env
+. "$here/pins.env"
+declare -A pin=([linux-source-6.1]=$LINUX_SOURCE_DEB_VERSION)
+
+installed_version() { dpkg-query -W -f='${Status} ${Version}' "$1" 2>/dev/null | sed -n 's/^install ok installed //p'; }
 
 missing=()
 for p in "${pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	v=$(installed_version "$p")
+	if [ -z "$v" ] || { [ -n "${pin[$p]:-}" ] && [ "$v" != "${pin[$p]}" ]; }; then
+		missing+=("$p")
+	fi
 done
 
 have_src() {
@@ -36,11 +48,28 @@ fi
 
 echo "setup-debian: apt-get update"
 $sudo apt-get update -q >/dev/null || { echo "setup-debian: apt-get update failed" >&2; exit 1; }
+# pinned packages: name the version when the archive serves it
+served() { apt-cache madison "$1" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); print $2}' | grep -qxF "$2"; }
+want=()
+for p in "${missing[@]}"; do
+	if [ -n "${pin[$p]:-}" ]; then
+		if served "$p" "${pin[$p]}"; then
+			want+=("$p=${pin[$p]}")
+		else
+			echo "setup-debian: WARNING: pinned $p ${pin[$p]} is not served by the archive; taking its candidate" >&2
+			[ -n "$(installed_version "$p")" ] || want+=("$p")
+		fi
+	else
+		want+=("$p")
+	fi
+done
+missing=("${want[@]}")
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "setup-debian: installing ${missing[*]}"
-	if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/tmp/uintrlab-apt.log 2>&1; then
+	apt=(apt-get install -y -q --no-install-recommends --allow-downgrades)
+	if ! DEBIAN_FRONTEND=noninteractive $sudo "${apt[@]}" "${missing[@]}" >/tmp/uintrlab-apt.log 2>&1; then
 		for p in "${missing[@]}"; do
-			DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "$p" >/dev/null 2>&1 ||
+			DEBIAN_FRONTEND=noninteractive $sudo "${apt[@]}" "$p" >/dev/null 2>&1 ||
 				{ echo "setup-debian: could not install Debian package '$p' (see /tmp/uintrlab-apt.log)" >&2; exit 1; }
 		done
 	fi
