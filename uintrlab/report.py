@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import html
-import subprocess
 import time
 from pathlib import Path
 from typing import Callable
@@ -26,7 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from . import analysis as A  # noqa: E402
-from . import builds, plots, stats  # noqa: E402
+from . import builds, plots, provenance, stats  # noqa: E402
 
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#222;
@@ -46,17 +45,13 @@ code{background:#f5f5f5;padding:0 3px}
 
 
 def _git_state() -> str:
-    try:
-        c = subprocess.run(["git", "-C", str(builds.ROOT), "rev-parse", "HEAD"],
-                           capture_output=True, text=True, timeout=10).stdout.strip()
-        # only the analysing code counts: the report itself rewrites figures/ and reports/
-        d = subprocess.run(["git", "-C", str(builds.ROOT), "status", "--porcelain",
-                            "--untracked-files=no", "--", "uintrlab"], capture_output=True,
-                           text=True, timeout=10).stdout.strip()
-        return (f"{c[:12]}{' (uintrlab/ has uncommitted changes)' if d else ''}"
-                if c else "unknown")
-    except (OSError, subprocess.SubprocessError):
+    # only the analysing code counts: the report itself rewrites figures/ and reports/
+    g = provenance.git_state("uintrlab")
+    if g["git_source"] == "unknown":
         return "unknown"
+    if g["git_source"] != "git":
+        return f"{g['git_commit'][:12]} (from {g['git_source']}; uncommitted changes unknown)"
+    return f"{g['git_commit'][:12]}{' (uintrlab/ has uncommitted changes)' if g['git_dirty'] else ''}"
 
 
 def _fmt(x):
