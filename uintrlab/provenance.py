@@ -317,3 +317,106 @@ def matches(findings: list[Finding]) -> bool:
     """No recorded field differs from the current build (fields not recorded, or not
     knowable without a build, are not mismatches)."""
     return not any(f.status == MISMATCH for f in findings)
+
+
+# --------------------------------------------------------------------------
+# text
+# --------------------------------------------------------------------------
+_LABEL = {"qemu": "QEMU", "kernel": "Kernel"}
+
+
+def _dirty(g: dict) -> str:
+    return {True: "with uncommitted changes to tracked files", False: "clean",
+            None: "uncommitted changes unknown"}[g.get("git_dirty")]
+
+
+def _build_lines(kind: str, b: dict) -> list[str]:
+    v = lambda k: b.get(k) or "unknown"  # noqa: E731
+    status = b.get("status")
+    if status == "built":
+        head = f"{_LABEL[kind]}: built ({b.get('dir')}, built {v('built')})"
+    elif status == "not built":
+        head = (f"{_LABEL[kind]}: NOT BUILT for the current inputs (run '{b.get('make_target')}'); "
+                f"below, what the build script maps them to: {v('path')}")
+    else:
+        return [f"{_LABEL[kind]}: UNAVAILABLE: {b.get('problem')}"]
+    pinned, used = b.get("pinned_version"), b.get("debian_version")
+    pin = (f"pinned {pinned}" if pinned == used or not used
+           else f"pinned {pinned}: DIFFERS, the build uses and records {used}")
+    lines = [head]
+    if kind == "qemu":
+        lines += [f"  Debian source qemu {v('debian_version')} ({pin})",
+                  f"  {v('dsc')} sha256 {v('dsc_sha256')}",
+                  f"  patch series {v('patch_series_sha256_16')} ({len(b.get('patches') or [])} "
+                  "patches, env/qemu/patches)",
+                  f"  configure flags: {v('configure_flags')}"]
+    else:
+        lines += [f"  Debian linux-source-6.1 {v('debian_version')} ({pin})",
+                  f"  {KERNEL_TARBALL} sha256 {v('tarball_sha256')}",
+                  f"  patch series {v('patch_series_sha256_16')} ({len(b.get('patches') or [])} "
+                  "patches, kernel/patches)",
+                  f"  config fragment kernel/guest.config sha256 {v('config_fragment_sha256')}"]
+        if b.get("kernel_release"):
+            lines.append(f"  kernel release {b['kernel_release']}")
+    lines.append(f"  cache key {v('cache_key')}")
+    if b.get("problem"):
+        lines.append(f"  problem: {b['problem']}")
+    return lines
+
+
+def summary_text(cur: dict) -> str:
+    """``current()`` as a readable summary."""
+    g, py = cur["artifact"], cur["python"]
+    lines = [f"Artifact: commit {g['git_commit']} ({_dirty(g)}; from {g['git_source']})"]
+    for kind in ("qemu", "kernel"):
+        lines += _build_lines(kind, cur[kind])
+    pins_ = ", ".join(f"{k}={v}" for k, v in cur["pins"].items())
+    lines.append(f"Pins (env/pins.env): {pins_}")
+    lock = (f"all {py['lock_pins']} pins installed" if not py["lock_differences"] else
+            f"{len(py['lock_differences'])} of {py['lock_pins']} pins DIFFER: "
+            + "; ".join(py["lock_differences"][:5])
+            + (" ..." if len(py["lock_differences"]) > 5 else ""))
+    lines.append(f"Python: {py['version']} ({py['executable']}); lock {py['lock']} sha256 "
+                 f"{py['lock_sha256']} (for Python {py['lock_python']}): {lock}")
+    lines.append(f"gcc: {cur['gcc'] or 'not found'}")
+    pk = cur["debian_packages"]
+    missing = [n for n, ver in pk.items() if ver is None]
+    lines.append("Debian packages (env/debian-packages.txt): "
+                 + ", ".join(f"{n} {ver}" for n, ver in pk.items() if ver is not None)
+                 + (f"; NOT INSTALLED: {', '.join(missing)}" if missing else ""))
+    return "\n".join(lines)
+
+
+def check_text(run: str, findings: list[Finding], cur: dict) -> str:
+    """One run's findings as text."""
+    if any(f.status == NO_BUILDS for f in findings):
+        return (f"{run}: native platform only ({findings[0].recorded}): no QEMU or kernel "
+                "build provenance to compare")
+    bad = [f for f in findings if f.status == MISMATCH]
+    lines = [f"{run}: " + ("DOES NOT MATCH the current builds" if bad else
+                           "matches the current builds in every recorded field"
+                           if findings else "matches the current builds")]
+    for f in findings:
+        what = f"  {f.component} {f.field}" if f.component else f"  {f.field}"
+        if f.status == MISMATCH:
+            lines.append(f"{what}: recorded {f.recorded}, current {f.current}")
+        elif f.status == NOT_RECORDED:
+            lines.append(f"{what}: not recorded by this run")
+        else:
+            lines.append(f"{what}: recorded {f.recorded}, current unknown "
+                         f"({cur.get(f.component, {}).get('status', '?')})")
+    lines += [f"  ({note})" for note in current_notes(cur)]
+    return "\n".join(lines)
+
+
+def current_notes(cur: dict) -> list[str]:
+    """What 'current' means for a component that is not built here."""
+    notes = []
+    for kind in ("qemu", "kernel"):
+        b = cur.get(kind) or {}
+        if b.get("status") == "not built":
+            notes.append(f"{_LABEL[kind]} is not built here: 'current' is what its build script "
+                         f"maps the current inputs to (cache key {b.get('cache_key')})")
+        elif b.get("status") != "built":
+            notes.append(f"{_LABEL[kind]} is unavailable here: {b.get('problem', 'unknown')}")
+    return notes
