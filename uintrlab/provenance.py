@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from . import builds
+from .data import DataError
 
 GIT_COMMIT_ENV = "UINTRLAB_GIT_COMMIT"
 LIB_SH = builds.ROOT / "env" / "lib.sh"
@@ -267,8 +268,6 @@ class Finding(NamedTuple):
 
 def read_metadata(run_dir) -> dict:
     """A run directory's metadata.json; a clear error naming the path if it is not one."""
-    from .data import DataError
-
     d = Path(run_dir)
     if not d.is_dir():
         raise DataError(f"{d}: not a run directory (no such directory)")
@@ -394,7 +393,7 @@ def check_text(run: str, findings: list[Finding], cur: dict) -> str:
                 "build provenance to compare")
     bad = [f for f in findings if f.status == MISMATCH]
     lines = [f"{run}: " + ("DOES NOT MATCH the current builds" if bad else
-                           "matches the current builds in every recorded field"
+                           "no recorded field differs from the current builds"
                            if findings else "matches the current builds")]
     for f in findings:
         what = f"  {f.component} {f.field}" if f.component else f"  {f.field}"
