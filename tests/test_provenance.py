@@ -325,3 +325,14 @@ def test_report_section_for_matching_native_and_unrecorded_runs(monkeypatch):
     assert "Warning" not in sec
     assert "<td>same</td>" in sec and "match" in sec
     assert "native platform only" in sec and "not recorded" in sec
+
+
+@pytest.mark.guest        # needs the QEMU and kernel builds (no boot)
+@pytest.mark.parametrize("kind", ["qemu", "kernel"])
+def test_what_is_computed_without_a_build_is_what_the_build_recorded(kind):
+    """The inputs current() reports for a missing build are those the build script records."""
+    built = P.build_state(kind)
+    assert built["status"] == "built", f"{kind} not built; run 'make {kind}'"
+    inputs = P._inputs(kind, builds.build_dir(kind))
+    assert {f: inputs[f] for f in inputs} == {f: built.get(f) for f in inputs}
+    assert builds._script(kind, "--key") == built["cache_key"]
