@@ -105,6 +105,27 @@ def cmd_report(a) -> int:
     return 0
 
 
+def cmd_provenance(a) -> int:
+    import json
+
+    from . import provenance as P
+
+    if a.check is None:
+        cur = P.current()
+        print(json.dumps(cur, indent=2) if a.json else P.summary_text(cur))
+        return 0
+    metas = [P.read_metadata(r) for r in a.check]       # every RUN named before any work
+    cur = P.current()
+    found = [P.check_run(m, cur) for m in metas]
+    if a.json:
+        print(json.dumps({"current": cur, "runs": {r: {"matches": P.matches(f),
+                                                      "findings": [x.as_dict() for x in f]}
+                                                  for r, f in zip(a.check, found)}}, indent=2))
+    else:
+        print("\n".join(P.check_text(r, f, cur) for r, f in zip(a.check, found)))
+    return 0 if all(P.matches(f) for f in found) else 3
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m uintrlab", description=__doc__)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -146,12 +167,20 @@ def main(argv=None) -> int:
     rp.add_argument("--no-cache", action="store_true",
                     help="recompute the analysis even if one for the same samples, parameters "
                          "and code is cached (under $UINTRLAB_CACHE/analysis)")
+    pv = sub.add_parser("provenance", help="what the artifact is built from here and now (QEMU, kernel, "
+                                           "Debian versions and checksums, patch series, Python lock, "
+                                           "gcc, git); --check: were runs made with it?")
+    pv.add_argument("--json", action="store_true", help="print JSON")
+    pv.add_argument("--check", nargs="+", metavar="RUN", default=None,
+                    help="compare these run directories' recorded QEMU and kernel provenance with "
+                         "the current builds; exit status 3 if a recorded field differs")
     argv = sys.argv[1:] if argv is None else list(argv)
     a = ap.parse_args(argv)
     a.argv = argv
     try:
         return {"run": cmd_run, "summarize": cmd_summarize, "speedup": cmd_speedup,
-                "conformance": cmd_conformance, "report": cmd_report}[a.cmd](a)
+                "conformance": cmd_conformance, "report": cmd_report,
+                "provenance": cmd_provenance}[a.cmd](a)
     except (ValueError, builds.MissingBuild, FileExistsError) as e:  # ConformanceError is a ValueError
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import html
-import subprocess
 import time
 from pathlib import Path
 from typing import Callable
@@ -26,7 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from . import analysis as A  # noqa: E402
-from . import builds, plots, stats  # noqa: E402
+from . import builds, plots, provenance, stats  # noqa: E402
 
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#222;
@@ -46,17 +45,13 @@ code{background:#f5f5f5;padding:0 3px}
 
 
 def _git_state() -> str:
-    try:
-        c = subprocess.run(["git", "-C", str(builds.ROOT), "rev-parse", "HEAD"],
-                           capture_output=True, text=True, timeout=10).stdout.strip()
-        # only the analysing code counts: the report itself rewrites figures/ and reports/
-        d = subprocess.run(["git", "-C", str(builds.ROOT), "status", "--porcelain",
-                            "--untracked-files=no", "--", "uintrlab"], capture_output=True,
-                           text=True, timeout=10).stdout.strip()
-        return (f"{c[:12]}{' (uintrlab/ has uncommitted changes)' if d else ''}"
-                if c else "unknown")
-    except (OSError, subprocess.SubprocessError):
+    # only the analysing code counts: the report itself rewrites figures/ and reports/
+    g = provenance.git_state("uintrlab")
+    if g["git_source"] == "unknown":
         return "unknown"
+    if g["git_source"] != "git":
+        return f"{g['git_commit'][:12]} (from {g['git_source']}; uncommitted changes unknown)"
+    return f"{g['git_commit'][:12]}{' (uintrlab/ has uncommitted changes)' if g['git_dirty'] else ''}"
 
 
 def _fmt(x):
@@ -257,6 +252,50 @@ def _env_table(metas) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _provenance_section(metas, runs) -> str:
+    """Each run's recorded QEMU and kernel provenance against the current builds
+    (uintrlab.provenance.check_run); a run made with other builds is a warning."""
+    esc = html.escape
+    cur = provenance.current()
+    rows, warnings = [], []
+    for m, r in zip(metas, runs):
+        run = m.get("run_id", Path(r).name)
+        found = provenance.check_run(m, cur)
+        bad = [f for f in found if f.status == provenance.MISMATCH]
+        if bad:
+            warnings.append(f"<li><b>{esc(run)}</b>: " + "; ".join(
+                esc(f"{f.component} {f.field}: recorded {f.recorded}, current {f.current}")
+                for f in bad) + "</li>")
+        if any(f.status == provenance.NO_BUILDS for f in found):
+            rows.append({"run": run, "status": "native platform only: no QEMU or kernel build "
+                                               "provenance", "component": "", "field": "",
+                         "recorded": "", "current": ""})
+            continue
+        if not found:
+            rows.append({"run": run, "status": "match", "component": "qemu, kernel",
+                         "field": "every compared field", "recorded": "", "current": ""})
+        for f in found:
+            rows.append({"run": run, "status": f.status, "component": f.component,
+                         "field": f.field, "recorded": f.recorded, "current": f.current})
+    out = ["<h2>Provenance against the current builds</h2>"]
+    if warnings:
+        out.append('<div class="warn" style="border:2px solid #b00000;background:#fff4f0;'
+                   'color:#8a0000;padding:0.4em 1em;margin:1em 0"><p><b>Warning: '
+                   f"{'a run was' if len(warnings) == 1 else 'runs were'} not made with the "
+                   "current builds.</b> The numbers on this page are of the builds the runs "
+                   "recorded, not of what this checkout builds now:</p><ul>"
+                   + "".join(warnings) + "</ul></div>")
+    fields = "; ".join(f"{k}: {', '.join(v)}" for k, v in provenance.COMPARED.items())
+    notes = provenance.current_notes(cur)
+    out.append('<p class="note">Compared with what this machine builds now (<code>python -m '
+               f"uintrlab provenance --check RUN</code>): {esc(fields)}. "
+               "<i>not recorded</i>: the run's metadata lacks the field (older runs); "
+               "<i>current unknown</i>: only the build could tell. "
+               + esc(" ".join(n + "." for n in notes)) + "</p>")
+    out.append(table(pd.DataFrame(rows), text_cols=("status", "field", "recorded", "current")))
+    return "\n".join(out)
+
+
 def _descr(d: pd.DataFrame) -> pd.DataFrame:
     cols = ["platform", "mechanism", "mode", "count", "failures", "failure_rate",
             "warmup_excluded", "boots", "unverified_sleep", "outliers_removed", "mean_us",
@@ -279,6 +318,7 @@ def build_html(an: A.Analysis, samples: pd.DataFrame, *, command: str = "",
                  f"by <code>{esc(command or 'uintrlab.report')}</code>, uintrlab at commit "
                  f"{esc(_git_state())}. Every number below is computed from the run(s) named "
                  "here; nothing is typed in.</p>")
+    parts.append(_provenance_section(an.metas, p.runs))
 
     # summary of the comparisons (data-driven sentences, no typed numbers)
     sig = [r for r in an.results if r.get("significant_holm")]

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import builds, data, guestio
+from . import builds, data, guestio, provenance
 from .plan import Condition, Experiment, ParameterError
 
 QEMU_FIRMWARE = ("/usr/share/seabios", "/usr/share/qemu")
@@ -49,14 +49,6 @@ class BootOutcome:
 
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def _git(*args: str) -> str:
-    try:
-        return subprocess.run(["git", "-C", str(builds.ROOT), *args], capture_output=True,
-                              text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return ""
 
 
 def host_info() -> dict:
@@ -285,10 +277,9 @@ def run(exp: Experiment, out_root: Path, run_id: str | None = None, progress: bo
     for m, why in native_skip.items():
         log(f"native: skipping {m}: {why}")
 
-    commit = _git("rev-parse", "HEAD")
     meta = {
         "format": 2, "run_id": run_id, "status": "running", "start": _now(), "end": None,
-        "artifact": {"git_commit": commit, "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no"))},
+        "artifact": provenance.git_state(),
         "command": " ".join(sys.argv), "params": exp.as_dict(),
         "conditions": [c.id for c in conditions], "host": host_info(),
         "platforms": {p: _platform_info(exp, p) for p in exp.platforms}, "boots": [],
