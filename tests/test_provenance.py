@@ -195,6 +195,7 @@ def no_git(monkeypatch, tmp_path):
     """git unusable for the artifact's tree (as in an image without .git)."""
     monkeypatch.setenv("GIT_DIR", str(tmp_path / "no-such-repo"))
     monkeypatch.delenv(P.GIT_COMMIT_ENV, raising=False)
+    monkeypatch.delenv(P.GIT_DIRTY_ENV, raising=False)
 
 
 def test_without_git_the_commit_comes_from_the_environment(no_git, monkeypatch):
@@ -204,6 +205,9 @@ def test_without_git_the_commit_comes_from_the_environment(no_git, monkeypatch):
                              "git_dirty": None, "git_source": P.GIT_COMMIT_ENV}
     from uintrlab import report
     assert report._git_state() == "4aa404c6ebeb (from UINTRLAB_GIT_COMMIT; uncommitted changes unknown)"
+    for value, dirty in (("1", True), ("0", False), ("unknown", None)):
+        monkeypatch.setenv(P.GIT_DIRTY_ENV, value)
+        assert P.git_state()["git_dirty"] is dirty
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from . import builds
 from .data import DataError
 
 GIT_COMMIT_ENV = "UINTRLAB_GIT_COMMIT"
+GIT_DIRTY_ENV = "UINTRLAB_GIT_DIRTY"
 LIB_SH = builds.ROOT / "env" / "lib.sh"
 PINS = builds.ROOT / "env" / "pins.env"
 LOCK = builds.ROOT / "env" / "requirements.txt"
@@ -61,8 +62,8 @@ def git_state(*pathspec: str) -> dict:
     """The artifact's commit and whether tracked files differ from it (only under
     ``pathspec`` if given): ``{"git_commit", "git_dirty", "git_source"}``.
 
-    git_source is "git", "UINTRLAB_GIT_COMMIT" (git unusable, the variable set: dirty is
-    then None, unknown) or "unknown" (neither; the commit is "unknown"). A git repository
+    git_source is "git", "UINTRLAB_GIT_COMMIT" (git unusable, the variable set: dirty
+    from UINTRLAB_GIT_DIRTY, 1 or 0, else None, unknown) or "unknown" (neither; the commit is "unknown"). A git repository
     that is not this tree's own (a clone copied inside another repository) is not used."""
     out = _git("rev-parse", "--show-toplevel", "HEAD")
     lines = out.splitlines() if out else []
@@ -73,7 +74,9 @@ def git_state(*pathspec: str) -> dict:
                 "git_source": "git"}
     env = os.environ.get(GIT_COMMIT_ENV, "").strip()
     if env:
-        return {"git_commit": env, "git_dirty": None, "git_source": GIT_COMMIT_ENV}
+        # docker/run.sh also passes UINTRLAB_GIT_DIRTY: 1, 0 or unknown (whole tree)
+        dirty = {"1": True, "0": False}.get(os.environ.get(GIT_DIRTY_ENV, "").strip())
+        return {"git_commit": env, "git_dirty": dirty, "git_source": GIT_COMMIT_ENV}
     return {"git_commit": "unknown", "git_dirty": None, "git_source": "unknown"}
 
 
