@@ -13,7 +13,8 @@ mapfile -t pkgs < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$here/debian-package
 . "$here/pins.env"
 declare -A pin=([linux-source-6.1]=$LINUX_SOURCE_DEB_VERSION)
 
-installed_version() { dpkg-query -W -f='${Status} ${Version}' "$1" 2>/dev/null | sed -n 's/^install ok installed //p'; }
+# the installed version of a package, empty if it is not installed (never fails)
+installed_version() { { dpkg-query -W -f='${Status} ${Version}' "$1" 2>/dev/null || true; } | sed -n 's/^install ok installed //p'; }
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -49,7 +50,11 @@ fi
 echo "setup-debian: apt-get update"
 $sudo apt-get update -q >/dev/null || { echo "setup-debian: apt-get update failed" >&2; exit 1; }
 # pinned packages: name the version when the archive serves it
-served() { apt-cache madison "$1" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); print $2}' | grep -qxF "$2"; }
+served() {
+	local versions
+	versions=$(apt-cache madison "$1" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); print $2}' || true)
+	grep -qxF "$2" <<<"$versions"
+}
 want=()
 for p in "${missing[@]}"; do
 	if [ -n "${pin[$p]:-}" ]; then
