@@ -4,10 +4,11 @@
 
 Without RUN_DIR, runs eventfd, uintr and uintr_event in non-blocking (one-way) and
 pingpong (round trip) mode on the tcg platform, every mechanism in every boot (order
-shuffled per boot). Prints per condition the median one-way latency or round trip, the
-messages per second one writer-reader pair reaches at that latency (1 / median), the
-writer's median notify cost (SENDUIPI vs the write(2) system call), and each UINTR
-mechanism's median ratio to eventfd. Anchors from elsewhere (not comparable one to one):
+shuffled per boot); with RUN_DIR it reads that run, blocking mode too if it has it.
+Prints per condition the median one-way latency or round trip, the messages per second
+one writer-reader pair reaches at that latency (1 / median), the writer's median notify
+cost (SENDUIPI vs the write(2) system call; in blocking mode the notify of a sleeping
+reader), and each UINTR mechanism's median ratio to eventfd. Anchors from elsewhere (not comparable one to one):
 OS-F-4 measured 28 935 vs 6 649 messages/s (user IPI vs eventfd) under their QEMU;
 Intel's RFC reports 9.7x over eventfd on hardware.
 """
@@ -47,7 +48,7 @@ def main() -> int:
     med = df.groupby(["mechanism", "mode"], observed=True)["latency_ns"].median()
     notify = df.groupby(["mechanism", "mode"], observed=True)["notify_ns"].median()
     n = df.groupby(["mechanism", "mode"], observed=True).size()
-    for mode in ["nonblocking", "pingpong"]:
+    for mode in ["nonblocking", "blocking", "pingpong"]:
         for m in MECHS:
             if (m, mode) not in med.index:
                 continue
