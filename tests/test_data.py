@@ -130,3 +130,70 @@ def test_large_boot_is_split_into_parts_read_back_in_order(tmp_path):
     _, back = data.load_run(d)
     tcg1 = back[(back["platform"] == "tcg") & (back["boot"] == 1)].reset_index(drop=True)
     pd.testing.assert_frame_equal(tcg1, data.normalize(big), check_categorical=False)
+
+
+def _parts_run(tmp_path, n=23, rows=5):
+    d = tmp_path / "run"
+    data.write_boot_samples(frame(n=n, boot=1), d, "tcg", 1, max_rows=rows)
+    data.write_boot_samples(frame(n=3, boot=0), d, "tcg", 0)
+    data.write_metadata({"run_id": "run"}, d / "metadata.json")
+    return d
+
+
+@pytest.mark.parametrize("damage,what", [
+    (lambda s: (s / "tcg-001-p2.parquet").unlink(), "gap"),
+    (lambda s: (s / "tcg-001-p0.parquet").unlink(), "no part 0 (writer stopped)"),
+    (lambda s: (s / "tcg-001.parquet").write_bytes((s / "tcg-000.parquet").read_bytes()),
+     "whole file beside parts"),
+], ids=["gap", "no-p0", "mixed"])
+def test_incomplete_or_mixed_parts_are_refused_by_name(tmp_path, damage, what):
+    d = _parts_run(tmp_path)
+    damage(d / "samples")
+    with pytest.raises(data.DataError, match="boot tcg-001 has an incomplete or mixed set"):
+        data.load_run(d)
+
+
+def test_foreign_samples_file_name_is_refused(tmp_path):
+    d = _parts_run(tmp_path)
+    (d / "samples" / "copy of tcg-000.parquet").write_bytes(b"x")
+    with pytest.raises(data.DataError, match="not a samples file name"):
+        data.load_run(d)
+
+
+def test_parts_are_written_last_to_first(tmp_path, monkeypatch):
+    """Part 0 is written last, so a boot with p0 on disk has all its parts."""
+    order = []
+    real = data.write_samples
+    monkeypatch.setattr(data, "write_samples", lambda df, p: (order.append(p.name), real(df, p)))
+    data.write_boot_samples(frame(n=12), tmp_path, "tcg", 0, max_rows=5)
+    assert order == ["tcg-000-p2.parquet", "tcg-000-p1.parquet", "tcg-000-p0.parquet"]
+
+
+def test_resplit_splits_whole_files_only_and_loses_nothing(tmp_path):
+    d = tmp_path / "run"
+    data.write_boot_samples(frame(n=40, boot=0), d, "tcg", 0)
+    data.write_boot_samples(frame(n=30, boot=1), d, "tcg", 1, max_rows=10)   # parts already
+    data.write_metadata({"run_id": "run"}, d / "metadata.json")
+    _, before = data.load_run(d)
+    done = data.resplit(d, max_bytes=1, rows=15)     # every file is "too big"
+    assert done == [("tcg-000.parquet", ["tcg-000-p0.parquet", "tcg-000-p1.parquet",
+                                         "tcg-000-p2.parquet"])]
+    _, after = data.load_run(d)
+    pd.testing.assert_frame_equal(before, after)
+    assert not (d / ".resplit-samples").exists()
+    assert data.resplit(d, max_bytes=1, rows=15) == []          # parts are never re-split
+
+
+def test_resplit_refuses_taken_names_and_a_file_named_for_another_boot(tmp_path):
+    d = tmp_path / "run"
+    data.write_boot_samples(frame(n=40, boot=0), d, "tcg", 0)
+    data.write_metadata({"run_id": "run"}, d / "metadata.json")
+    stray = d / "samples" / "tcg-000-p1.parquet"          # makes the run invalid too
+    stray.write_bytes(b"")
+    with pytest.raises(data.DataError, match="incomplete or mixed"):
+        data.resplit(d, max_bytes=1, rows=15)
+    stray.unlink()
+    (d / "samples" / "tcg-000.parquet").rename(d / "samples" / "tcg-005.parquet")
+    with pytest.raises(data.DataError, match="name and contents differ"):
+        data.resplit(d, max_bytes=1, rows=15)
+    assert (d / "samples" / "tcg-005.parquet").exists()

@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -113,34 +115,96 @@ def boot_samples_path(run_dir: Path, platform: str, boot: int, part: int | None 
 def write_boot_samples(df: pd.DataFrame, run_dir: Path, platform: str, boot: int,
                        max_rows: int = PART_ROWS) -> list[Path]:
     """Write one boot's samples: one file, or row-range parts of at most ``max_rows``
-    messages each when the boot has more.  Returns the files written."""
+    messages each when the boot has more.  Returns the files written, in row order.
+
+    Parts are written last to first (each by an atomic rename), so a boot whose part 0
+    exists has all its parts: a writer stopped half-way leaves no p0, and
+    :func:`check_sample_files` refuses the boot instead of loading part of it."""
     if len(df) <= max_rows:
         paths = [boot_samples_path(run_dir, platform, boot)]
         write_samples(df, paths[0])
         return paths
-    paths = []
-    for k, start in enumerate(range(0, len(df), max_rows)):
-        paths.append(boot_samples_path(run_dir, platform, boot, k))
-        write_samples(df.iloc[start:start + max_rows], paths[-1])
+    starts = list(range(0, len(df), max_rows))
+    paths = [boot_samples_path(run_dir, platform, boot, k) for k in range(len(starts))]
+    for k in reversed(range(len(starts))):
+        write_samples(df.iloc[starts[k]:starts[k] + max_rows], paths[k])
     return paths
+
+
+_SAMPLES_NAME = re.compile(r"([a-z0-9_]+)-([0-9]{3,})(?:-p([0-9]+))?\.parquet")
 
 
 def _file_order(path: Path):
     """Sort key of a samples file: platform, boot, part (numerically; a whole-boot file
-    has no part).  Names of another shape sort after, by name."""
-    stem = path.name[:-len(".parquet")]
-    head, _, last = stem.rpartition("-")
-    part = -1
-    if last.startswith("p") and last[1:].isdigit() and head:
-        stem, part = head, int(last[1:])
-    plat, _, boot = stem.rpartition("-")
-    if not (plat and boot.isdigit()):
+    has part -1).  Names of another shape sort after, by name (first field 1)."""
+    m = _SAMPLES_NAME.fullmatch(path.name)
+    if not m:
         return (1, path.name, 0, 0)
-    return (0, plat, int(boot), part)
+    return (0, m.group(1), int(m.group(2)), -1 if m.group(3) is None else int(m.group(3)))
 
 
 def sample_files(run_dir: Path) -> list[Path]:
     return sorted((Path(run_dir) / SAMPLES_DIR).glob("*.parquet"), key=_file_order)
+
+
+def check_sample_files(files: list[Path]) -> None:
+    """Every boot must have either one whole file or parts p0, p1, ... without a gap, and
+    no file name of another shape; otherwise a DataError naming the boot's files."""
+    boots: dict[tuple, list[int]] = {}
+    for f in files:
+        known, *key = _file_order(f)
+        if known:
+            raise DataError(f"{f}: not a samples file name (<platform>-<NNN>[-p<k>].parquet)")
+        boots.setdefault(tuple(key[:2]), []).append(key[2])
+    for (plat, boot), parts in boots.items():
+        if parts == [-1]:
+            continue
+        if -1 in parts or parts != list(range(len(parts))):
+            names = ", ".join(f.name for f in files if _file_order(f)[1:3] == (plat, boot))
+            raise DataError(f"{Path(files[0]).parent}: boot {plat}-{boot:03d} has an incomplete or "
+                            f"mixed set of samples files ({names}): a whole file, or parts p0..pk "
+                            "without a gap, not both")
+
+
+def resplit(run_dir: Path, max_bytes: int, rows: int = PART_ROWS) -> list[tuple[str, list[str]]]:
+    """Split a run's whole-boot samples files larger than ``max_bytes`` into parts of at
+    most ``rows`` messages (for runs written before parts existed).  Nothing is lost: each
+    file's parts are written beside the run and compared with it, every target name must
+    be free, and the parts are moved in (last to first) before the file is removed.
+    Returns (file, parts) names of what was split."""
+    run_dir = Path(run_dir)
+    files = sample_files(run_dir)
+    check_sample_files(files)
+    stage = run_dir / f".resplit-{SAMPLES_DIR}"
+    if stage.exists():
+        raise DataError(f"{stage} exists: an earlier resplit stopped; inspect and remove it")
+    done = []
+    for f in files:
+        if f.stat().st_size <= max_bytes or _file_order(f)[3] != -1:
+            continue                            # small, or already a part
+        df = read_samples(f)
+        keys = df[["platform", "boot"]].drop_duplicates()
+        if len(keys) != 1:
+            raise DataError(f"{f}: holds {len(keys)} (platform, boot) pairs, expected one")
+        plat, boot = str(keys.iloc[0, 0]), int(keys.iloc[0, 1])
+        if f != boot_samples_path(run_dir, plat, boot):
+            raise DataError(f"{f}: its rows are of boot {plat}-{boot:03d}; name and contents differ")
+        parts = write_boot_samples(df, stage, plat, boot, max_rows=rows)
+        if len(parts) < 2:
+            shutil.rmtree(stage)
+            continue
+        back = pd.concat([read_samples(p) for p in parts], ignore_index=True)
+        pd.testing.assert_frame_equal(normalize(df), back)
+        targets = [f.parent / p.name for p in parts]
+        taken = [t.name for t in targets if t.exists()]
+        if taken:
+            raise DataError(f"{f}: part names already taken in {f.parent}: {', '.join(taken)}")
+        for p, t in reversed(list(zip(parts, targets))):
+            p.replace(t)
+        f.unlink()
+        shutil.rmtree(stage)
+        done.append((f.name, [t.name for t in targets]))
+    return done
 
 
 def write_metadata(meta: dict, path: Path) -> None:
@@ -155,6 +219,7 @@ def load_run(run_dir: str | Path) -> tuple[dict, pd.DataFrame]:
     if not d.is_dir():
         raise DataError(f"{d}: no such run directory")
     meta_path, files = d / "metadata.json", sample_files(d)
+    check_sample_files(files)
     if not files:
         raise DataError(f"{d}: no samples ({SAMPLES_DIR}/*.parquet): not a run directory, "
                         "or the run kept no data")
