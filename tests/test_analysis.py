@@ -244,3 +244,15 @@ def test_cache_unreadable_entry_is_recomputed_and_cache_can_be_off(synthetic_run
     monkeypatch.setenv("UINTRLAB_ANALYSIS_CACHE", "0")
     A.analyse_cached(s, p, metas)
     assert not path.exists()
+
+
+def test_cache_key_covers_the_library_lock_and_numpy_integers(synthetic_run, monkeypatch, tmp_path):
+    p = A.validate_params(str(synthetic_run), n_boot=1000)
+    _, s = A.load(p)
+    key = A.cache_key(s, p)
+    assert A.cache_key(s, A.validate_params(str(synthetic_run), n_boot=np.int64(1000))) == key
+    root = tmp_path / "root"
+    (root / "env").mkdir(parents=True)
+    (root / "env" / "requirements.txt").write_text("numpy==0.0\n")
+    monkeypatch.setattr(A.builds, "ROOT", root)
+    assert A.cache_key(s, p) != key

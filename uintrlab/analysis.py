@@ -30,6 +30,7 @@ import math
 import numbers
 import os
 import pickle
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -383,13 +384,18 @@ def cache_dir() -> Path:
 def cache_key(samples: pd.DataFrame, params: Params) -> str:
     """SHA-256 (hex, 32 characters) of everything an analysis depends on: the samples
     themselves (every column's values, in order), the parameters that change results
-    (not ``figures_dir``) and the source of the modules in :data:`_CACHE_CODE`."""
+    (not ``figures_dir``), the source of the modules in :data:`_CACHE_CODE`, the Python
+    lock (env/requirements.txt: the library versions) and the Python version."""
     h = hashlib.sha256()
     p = {k: v for k, v in params.as_dict().items() if k != "runs"}
-    h.update(json.dumps(p, sort_keys=True).encode())
+    h.update(json.dumps(p, sort_keys=True, default=str).encode())
     here = Path(__file__).parent
     for name in _CACHE_CODE:
         h.update((here / name).read_bytes())
+    # the libraries that compute it (numpy, scipy, pandas, ...): the Python lock and version
+    lock = builds.ROOT / "env" / "requirements.txt"
+    h.update(lock.read_bytes() if lock.exists() else b"no lock")
+    h.update(sys.version.encode())
     h.update(repr(list(samples.columns)).encode() + repr(len(samples)).encode())
     for c in samples.columns:
         col = samples[c]
