@@ -16,10 +16,20 @@ declare -A pin=([linux-source-6.1]=$LINUX_SOURCE_DEB_VERSION)
 # the installed version of a package, empty if it is not installed (never fails)
 installed_version() { { dpkg-query -W -f='${Status} ${Version}' "$1" 2>/dev/null || true; } | sed -n 's/^install ok installed //p'; }
 
+# whether apt's package lists (local, no network) offer a version of a package
+served() {
+	local versions
+	versions=$(apt-cache madison "$1" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); print $2}' || true)
+	grep -qxF "$2" <<<"$versions"
+}
+
+# missing: not installed, or a pinned package at another version that the archive serves
+# (once the archive drops a pinned version, the installed candidate is kept; the build
+# scripts warn and record the version they use)
 missing=()
 for p in "${pkgs[@]}"; do
 	v=$(installed_version "$p")
-	if [ -z "$v" ] || { [ -n "${pin[$p]:-}" ] && [ "$v" != "${pin[$p]}" ]; }; then
+	if [ -z "$v" ] || { [ -n "${pin[$p]:-}" ] && [ "$v" != "${pin[$p]}" ] && served "$p" "${pin[$p]}"; }; then
 		missing+=("$p")
 	fi
 done
@@ -50,11 +60,6 @@ fi
 echo "setup-debian: apt-get update"
 $sudo apt-get update -q >/dev/null || { echo "setup-debian: apt-get update failed" >&2; exit 1; }
 # pinned packages: name the version when the archive serves it
-served() {
-	local versions
-	versions=$(apt-cache madison "$1" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); print $2}' || true)
-	grep -qxF "$2" <<<"$versions"
-}
 want=()
 for p in "${missing[@]}"; do
 	if [ -n "${pin[$p]:-}" ]; then
@@ -71,10 +76,10 @@ done
 missing=("${want[@]}")
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "setup-debian: installing ${missing[*]}"
-	apt=(apt-get install -y -q --no-install-recommends --allow-downgrades)
-	if ! DEBIAN_FRONTEND=noninteractive $sudo "${apt[@]}" "${missing[@]}" >/tmp/uintrlab-apt.log 2>&1; then
+	apt=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends --allow-downgrades)
+	if ! $sudo "${apt[@]}" "${missing[@]}" >/tmp/uintrlab-apt.log 2>&1; then
 		for p in "${missing[@]}"; do
-			DEBIAN_FRONTEND=noninteractive $sudo "${apt[@]}" "$p" >/dev/null 2>&1 ||
+			$sudo "${apt[@]}" "$p" >>/tmp/uintrlab-apt.log 2>&1 ||
 				{ echo "setup-debian: could not install Debian package '$p' (see /tmp/uintrlab-apt.log)" >&2; exit 1; }
 		done
 	fi
