@@ -164,23 +164,29 @@ ensure_base() {
 
 # --- the image ------------------------------------------------------------------------
 copy_host_certs() {
-	local c dst names=() dir=${UINTRLAB_CA_DIR:-/usr/local/share/ca-certificates}
+	local c rel dst names=() dir=${UINTRLAB_CA_DIR:-/usr/local/share/ca-certificates}
 	[ -d "$dir" ] || return 0
 	while IFS= read -r -d '' c; do
-		dst=$ROOT/docker/ca/host-$(basename "$c")
-		cp "$c" "$dst" || die "cannot copy $c into $ROOT/docker/ca"
-		copied_certs+=("$dst") names+=("$(basename "$c")")
-	done < <(find "$dir" -name '*.crt' -type f -print0)
+		# named by the path below $dir: equal base names in subfolders do not collide
+		rel=${c#"$dir"/}
+		dst=$ROOT/docker/ca/host-${rel//\//_}
+		cp -L "$c" "$dst" || die "cannot copy $c into $ROOT/docker/ca"
+		copied_certs+=("$dst") names+=("$rel")
+	done < <(find -L "$dir" -name '*.crt' -type f -print0)
 	[ ${#names[@]} -eq 0 ] || log "passing ${#names[@]} CA certificate(s) from $dir into the build: ${names[*]}"
 }
 
 build_image() {
-	local t0 commit dirty target_args=()
+	local t0 commit dirty target_args=() git
 	t0=$(date +%s)
 	copy_host_certs
-	commit=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null) || commit=unknown
-	if [ "$commit" = unknown ]; then dirty=unknown
-	elif [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]; then dirty=1
+	# safe.directory: root (needed to start dockerd) in a clone another user owns
+	git=(git -c safe.directory="$ROOT" -C "$ROOT")
+	commit=$("${git[@]}" rev-parse HEAD 2>/dev/null) || commit=unknown
+	if [ "$commit" = unknown ]; then
+		dirty=unknown
+		log "WARNING: no git commit for $ROOT (not a git clone?): the image records 'unknown'"
+	elif [ -n "$("${git[@]}" status --porcelain --untracked-files=no 2>/dev/null)" ]; then dirty=1
 	else dirty=0; fi
 	[ -z "$TARGET" ] || target_args=(--target "$TARGET")
 	log "image build: start ($IMAGE${TARGET:+, up to stage $TARGET}; commit $commit, dirty $dirty)"

@@ -23,10 +23,10 @@ t0=$(date +%s)
 step() { echo "analysis: $(date -u +%H:%M:%S) $*"; }
 step "notebook 02 on $run"
 $py -m papermill --cwd . notebooks/02-analysis.ipynb "reports/02-analysis-$id.ipynb" \
-	-y "runs: [$run]" -p figures_dir "$figures"
+	-p runs "$run" -p figures_dir "$figures"
 step "notebook 03"
 $py -m papermill --cwd . notebooks/03-compare-with-study.ipynb "reports/03-compare-with-study-$id.ipynb" \
-	-y "runs: [$run]" -p figures_dir "$figures"
+	-p runs "$run" -p figures_dir "$figures"
 step "rendering the notebooks as HTML"
 $py -m jupyter nbconvert --to html --log-level WARN "reports/02-analysis-$id.ipynb" \
 	"reports/03-compare-with-study-$id.ipynb"

@@ -40,6 +40,9 @@ def fake(tmp_path):
     ca = tmp_path / "ca"
     (ca / "sub").mkdir(parents=True)
     (ca / "sub" / "test-ca.crt").write_text("not a real certificate\n")
+    # a linked certificate (find -L) with the same base name in another folder (no clash)
+    (ca / "other").mkdir()
+    (ca / "other" / "test-ca.crt").symlink_to(ca / "sub" / "test-ca.crt")
     log = tmp_path / "docker.log"
     log.touch()
 
@@ -117,7 +120,8 @@ def test_test_builds_classic_and_propagates_the_exit_status(fake):
     calls = [c.split(" ", 1)[1] for c in lines if c.startswith("BUILDKIT=")]
     build = next(c for c in lines if c.startswith("BUILDKIT=") and c.split()[1] == "build")
     assert build.startswith("BUILDKIT=0 ") and "--build-arg UINTRLAB_GIT_COMMIT=" in build
-    assert "host-test-ca.crt" in lines, "the host CA certificate is not in the build context"
+    assert "host-sub_test-ca.crt" in lines, "the host CA certificate is not in the build context"
+    assert "host-other_test-ca.crt" in lines, "a linked certificate was skipped or clashed"
     assert not list((ROOT / "docker" / "ca").glob("host-*.crt")), "copied certificates left behind"
     runs = [c for c in calls if c.split()[0] == "run"]
     assert len(runs) == 1 and runs[0].endswith(" make test") and "--privileged" not in runs[0]

@@ -51,7 +51,9 @@ COMPARED = {
 def _git(*args: str) -> str | None:
     """git's output in the artifact's tree, or None if git fails or is missing."""
     try:
-        p = subprocess.run(["git", "-C", str(builds.ROOT), *args], capture_output=True,
+        # safe.directory: root reading a clone another user owns (sudo make ...) is fine
+        p = subprocess.run(["git", "-c", f"safe.directory={builds.ROOT}", "-C", str(builds.ROOT),
+                            *args], capture_output=True,
                            text=True, timeout=30)
     except (OSError, subprocess.SubprocessError):
         return None
