@@ -93,3 +93,13 @@ def test_cli_report_directory_without_data(tmp_path, capsys):
     assert main(["report", str(tmp_path / "empty"), "--quiet"]) == 1
     err = capsys.readouterr().err
     assert "error: runs:" in err and "no samples" in err
+
+
+def test_rule_9_says_what_the_host_load_was_or_that_it_was_not_recorded():
+    boot = lambda x: {"host_load": {"other_load_cores": x}}  # noqa: E731
+    done, text = report._host_load_sentence([{"boots": [boot(0.1), boot(0.9), boot(0.2)]}])
+    assert done and "median 0.20, max 0.90 over 3 boots" in text
+    done, text = report._host_load_sentence([{"boots": [boot(0.1), {"status": "ok"}]}])
+    assert not done and "1 boots predate the record" in text
+    done, text = report._host_load_sentence([{"boots": [{"status": "ok"}]}])
+    assert not done and text.startswith("Not recorded")

@@ -47,6 +47,11 @@ def test_every_condition_in_the_guest(guest_platform, tmp_path):
     assert meta["environment"]["tcg"]["clock_read_ns_median"] > 0
     assert meta["environment"]["tcg"]["clocksources"] == ["tsc"]
     assert (Path(run_dir) / boot["console_log"]).read_text().count("uintrlab: end") == 17
+    # the host's other load during the boot: QEMU's CPU time is ours, not "other"
+    load = boot["host_load"]
+    assert load["own_cpu_s"] > 1 and 0 < load["wall_s"] <= boot["wall_s"] + 5
+    assert load["host_busy_cpu_s"] >= load["other_busy_cpu_s"] >= 0
+    assert meta["environment"]["tcg"]["other_load_cores_max"] == load["other_load_cores"]
 
 
 def test_hung_guest_is_reported_and_finished_boots_kept(guest_platform, tmp_path):

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import builds, data, guestio, provenance
+from . import builds, data, guestio, hostload, provenance
 from .plan import Condition, Experiment, ParameterError
 
 QEMU_FIRMWARE = ("/usr/share/seabios", "/usr/share/qemu")
@@ -45,6 +45,7 @@ class BootOutcome:
     guest: dict = field(default_factory=dict)
     conditions: dict = field(default_factory=dict)
     console_log: str | None = None
+    host_load: dict = field(default_factory=dict)   # uintrlab.hostload.between()
 
 
 def _now() -> str:
@@ -309,7 +310,9 @@ def run(exp: Experiment, out_root: Path, run_id: str | None = None, progress: bo
                 before = bar.n
                 boot_fn = _boot_tcg if platform == "tcg" else _boot_native
                 extra = fault(platform, b) if fault else ""
+                load0 = hostload.snapshot()
                 outcome = boot_fn(exp, plan, boot_dir, timeout, on_line, extra)
+                outcome.host_load = hostload.between(load0, hostload.snapshot())
                 outcome.boot, outcome.order = b, [c.id for c in plan]
                 outcome.guest = _read_kv(boot_dir / "guest.txt")
                 frames = _collect_conditions(exp, plan, boot_dir, outcome, platform)
@@ -349,7 +352,8 @@ def run(exp: Experiment, out_root: Path, run_id: str | None = None, progress: bo
 
 
 def _environment_summary(meta: dict) -> dict:
-    """Per platform: the clocksource(s) seen and the median cost of one clock read."""
+    """Per platform: the clocksource(s) seen, the median cost of one clock read, and the
+    other load on the host during its boots (median and max busy cores not ours)."""
     out = {}
     for p in meta["platforms"]:
         boots = [b for b in meta["boots"] if b["platform"] == p]
@@ -363,4 +367,9 @@ def _environment_summary(meta: dict) -> dict:
             "clock_read_ns_median": costs[len(costs) // 2] if costs else None,
             "boots_ok": sum(b["status"] == "ok" for b in boots), "boots": len(boots),
         }
+        other = sorted(b["host_load"]["other_load_cores"] for b in boots
+                       if "other_load_cores" in b.get("host_load", {}))
+        if other:
+            out[p]["other_load_cores_median"] = other[len(other) // 2]
+            out[p]["other_load_cores_max"] = other[-1]
     return out
