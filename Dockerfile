@@ -74,7 +74,9 @@ COPY . .
 # that what lands in the mounted data/, figures/ and reports/ is theirs): the repository is
 # writable by all, and so is the cache's top level (new entries, e.g. the analysis cache;
 # the builds in it stay read-only).
-RUN chmod -R a+rwX /opt/uintr-event && chmod 1777 "$UINTRLAB_CACHE"
+# (the host's CA certificates came in with the context; layer (a) installed them already)
+RUN rm -f docker/ca/host-*.crt && \
+    chmod -R a+rwX /opt/uintr-event && chmod 1777 "$UINTRLAB_CACHE"
 # Without .git in the image, the commit comes in here (docker/run.sh passes it).
 ARG UINTRLAB_GIT_COMMIT=unknown
 ARG UINTRLAB_GIT_DIRTY=unknown
