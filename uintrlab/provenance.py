@@ -48,16 +48,20 @@ COMPARED = {
 }
 
 
-def _git(*args: str) -> str | None:
-    """git's output in the artifact's tree, or None if git fails or is missing."""
+def _run(cmd: list[str], timeout: float = 60) -> str | None:
+    """A command's stripped standard output, or None if it fails or is missing."""
     try:
-        # safe.directory: root reading a clone another user owns (sudo make ...) is fine
-        p = subprocess.run(["git", "-c", f"safe.directory={builds.ROOT}", "-C", str(builds.ROOT),
-                            *args], capture_output=True,
-                           text=True, timeout=30)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except (OSError, subprocess.SubprocessError):
         return None
     return p.stdout.strip() if p.returncode == 0 else None
+
+
+def _git(*args: str) -> str | None:
+    """git's output in the artifact's tree, or None if git fails or is missing."""
+    # safe.directory: root reading a clone another user owns (sudo make ...) is fine
+    return _run(["git", "-c", f"safe.directory={builds.ROOT}", "-C", str(builds.ROOT), *args],
+                timeout=30)
 
 
 def git_state(*pathspec: str) -> dict:
@@ -65,8 +69,9 @@ def git_state(*pathspec: str) -> dict:
     ``pathspec`` if given): ``{"git_commit", "git_dirty", "git_source"}``.
 
     git_source is "git", "UINTRLAB_GIT_COMMIT" (git unusable, the variable set: dirty
-    from UINTRLAB_GIT_DIRTY, 1 or 0, else None, unknown) or "unknown" (neither; the commit is "unknown"). A git repository
-    that is not this tree's own (a clone copied inside another repository) is not used."""
+    from UINTRLAB_GIT_DIRTY, 1 or 0, else None, unknown) or "unknown" (neither; the
+    commit is "unknown"). A git repository that is not this tree's own (a clone copied
+    inside another repository) is not used."""
     out = _git("rev-parse", "--show-toplevel", "HEAD")
     lines = out.splitlines() if out else []
     if len(lines) == 2 and Path(lines[0]).resolve() == builds.ROOT:
@@ -85,14 +90,6 @@ def git_state(*pathspec: str) -> dict:
 # --------------------------------------------------------------------------
 # what is current
 # --------------------------------------------------------------------------
-def _run(cmd: list[str], timeout: float = 60) -> str | None:
-    try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return p.stdout.strip() if p.returncode == 0 else None
-
-
 def _lib_sh(script: str, *args: str) -> list[str] | None:
     """Lines printed by a snippet run with env/lib.sh sourced (its helpers and pins.env)."""
     out = _run(["bash", "-c", f'. "$0" && {script}', str(LIB_SH), *args])
