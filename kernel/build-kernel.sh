@@ -6,11 +6,16 @@
 #   kernel/build-kernel.sh --path    print the path the current inputs map to (no build)
 #   kernel/build-kernel.sh --dir     print the cache directory (provenance.json, .complete)
 #   kernel/build-kernel.sh --key     print the cache key
+#   kernel/build-kernel.sh --inputs  print the inputs as JSON (what provenance compares)
 #
-# Cache key: Debian package version + patch series + config fragment + this script.
+# The cache key is a hash of what determines the kernel: the Debian package version, the
+# patch series, the options of the config fragment (its comments do not count), the
+# compiler and RECIPE (bump it when a change of this script changes what it builds).
+# The build keeps bzImage, .config and System.map.
 set -euo pipefail
 . "$(dirname "$0")/../env/lib.sh"
 
+RECIPE=2
 PATCHES=$UINTRLAB_ROOT/kernel/patches
 FRAGMENT=$UINTRLAB_ROOT/kernel/guest.config
 TARBALL=/usr/src/linux-source-6.1.tar.xz
@@ -20,20 +25,34 @@ VERSION=$(deb_installed_version linux-source-6.1)
 	die "Debian package linux-source-6.1 is not installed (run env/setup-debian.sh or 'make deps')"
 [ "$VERSION" = "$LINUX_SOURCE_DEB_VERSION" ] ||
 	log "WARNING: pinned linux-source-6.1 $LINUX_SOURCE_DEB_VERSION, installed $VERSION (recorded)"
+SRC=$UINTRLAB_CACHE/src/linux-source-$VERSION
 SERIES=$(series_hash "$PATCHES")
-KEY=$( { echo "$VERSION"; echo "$SERIES"; cat "$FRAGMENT" "$0"; } | sha256sum | cut -c1-16)
+# the fragment's options, without comments and blank lines
+OPTIONS=$(sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$FRAGMENT" | sha256sum | cut -d' ' -f1)
+# the tarball's checksum: computed once per unpacked source, else now
+if [ -f "$SRC/tarball.sha256" ]; then
+	TARBALL_SHA256=$(cat "$SRC/tarball.sha256")
+else
+	TARBALL_SHA256=$(sha256sum "$TARBALL" | cut -d' ' -f1)
+fi
+INPUTS=("component=kernel" "recipe=$RECIPE" "debian_package=linux-source-6.1" "debian_version=$VERSION"
+	"patch_series_sha256_16=$SERIES" "config_options_sha256=$OPTIONS" "compiler=$(compiler_id)")
+KEY=$(inputs_key "${INPUTS[@]}")
 OUT=$UINTRLAB_CACHE/kernel/$KEY
+INFO=("pinned_version=$LINUX_SOURCE_DEB_VERSION" "tarball_sha256=$TARBALL_SHA256"
+	"config_fragment_sha256=$(sha256sum "$FRAGMENT" | cut -d' ' -f1)"
+	"patches=$(patch_names_json "$PATCHES")")
 
-cache_dispatch "$OUT" bzImage "$KEY" "linux-source-6.1 $VERSION, patches $SERIES" "$@"
+cache_dispatch "$OUT" bzImage "$KEY" "$(json_object "${INPUTS[@]}" "${INFO[@]}" "cache_key=$KEY")" \
+	"linux-source-6.1 $VERSION, patches $SERIES" "$@"
 
 # 1. Pristine tree, unpacked once per Debian version.
-SRC=$UINTRLAB_CACHE/src/linux-source-$VERSION
 if [ ! -f "$SRC/.complete" ]; then
 	log "unpacking $TARBALL"
 	rm -rf "$SRC" && mkdir -p "$SRC"
 	tar -C "$SRC" -xf "$TARBALL"
 	mv "$SRC/linux-source-6.1" "$SRC/tree"
-	sha256sum "$TARBALL" | cut -d' ' -f1 >"$SRC/tarball.sha256"
+	echo "$TARBALL_SHA256" >"$SRC/tarball.sha256"
 	touch "$SRC/.complete"
 fi
 
@@ -63,22 +82,8 @@ log "building bzImage with $(nproc) jobs (about 8 minutes cold, 1 minute with wa
 
 cp "$BUILD/obj/arch/x86/boot/bzImage" "$BUILD/obj/.config" "$BUILD/obj/System.map" "$OUT.tmp/"
 release=$(cat "$BUILD/obj/include/config/kernel.release")
-cat >"$OUT.tmp/provenance.json" <<JSON
-{
-  "component": "kernel",
-  "debian_package": "linux-source-6.1",
-  "debian_version": "$VERSION",
-  "pinned_version": "$LINUX_SOURCE_DEB_VERSION",
-  "tarball_sha256": "$(cat "$SRC/tarball.sha256")",
-  "kernel_release": "$release",
-  "patch_series_sha256_16": "$SERIES",
-  "patches": $(patch_names_json "$PATCHES"),
-  "config_fragment_sha256": "$(sha256sum "$FRAGMENT" | cut -d' ' -f1)",
-  "cache_key": "$KEY",
-  "built": "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-}
-JSON
-rm -rf "$OUT" && mv "$OUT.tmp" "$OUT" && touch "$OUT/.complete"
+finish_build "$OUT.tmp" "$OUT" "${INPUTS[@]}" "${INFO[@]}" "kernel_release=$release" \
+	"config_sha256=$(sha256sum "$OUT.tmp/.config" | cut -d' ' -f1)"
 rm -rf "$BUILD"    # ccache keeps what a rebuild under a new key can reuse
 log "built $OUT ($release)"
 echo "$OUT/bzImage"
