@@ -17,9 +17,10 @@ from pathlib import Path
 
 from . import builds
 
+# suite: (machine of uintrlab.qemu.MACHINES, the suite's arguments)
 SUITES = {
-    "uintr": ("max", []),
-    "no-uintr": ("max,-uintr", ["--no-uintr"]),
+    "uintr": ("conformance-uintr", []),
+    "no-uintr": ("conformance-no-uintr", ["--no-uintr"]),
 }
 DEFAULT_OUT = builds.CSRC / "build" / "conformance-runs"
 # what must never appear in the guest kernel log
@@ -94,21 +95,24 @@ def kernel_log_problems(dmesg: str) -> list[str]:
 def run_suite(suite: str, out_dir: Path | None = None, cases: tuple[str, ...] = (),
               timeout: float = 1800.0, on_line=None) -> SuiteResult:
     """Boot the guest once with the CPU model of `suite` and run the conformance suite."""
-    from . import runner
+    from . import qemu, runner
 
     if suite not in SUITES:
         raise ConformanceError(f"suite: unknown '{suite}' (choose from {', '.join(SUITES)})")
     for c in cases:
         if not re.fullmatch(r"[a-z0-9_]+", c):
             raise ConformanceError(f"cases: '{c}' is not a case name")
-    cpu, args = SUITES[suite]
+    machine_name, args = SUITES[suite]
+    machine = qemu.machine(machine_name)
+    cpu = machine.cpu
     out = Path(out_dir or DEFAULT_OUT) / suite
     if out.exists():
         for f in out.iterdir():
             if f.is_file():
                 f.unlink()
     res = SuiteResult(suite, cpu, out_dir=str(out))
-    outcome = runner.boot_guest([("conformance", args + list(cases))], out, timeout, on_line, cpu=cpu)
+    outcome = runner.boot_guest([("conformance", args + list(cases))], out, timeout, on_line,
+                                machine=machine)
     res.status, res.problem = outcome.status, outcome.problem
     res.console_log, res.wall_s = outcome.console_log, outcome.wall_s
     stdout = out / "conformance.stdout"

@@ -21,14 +21,9 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import builds, data, guestio, hostload, provenance
+from . import builds, data, guestio, hostload, provenance, qemu
 from .plan import Condition, Experiment, ParameterError
 
-QEMU_FIRMWARE = ("/usr/share/seabios", "/usr/share/qemu")
-KERNEL_CMDLINE = "console=ttyS0 panic=-1 pti=off clocksource=tsc tsc=reliable"
-GUEST_MEMORY = "512M"
-GUEST_CPUS = 2
-RESULTS_DISK_BYTES = 1 << 30
 # what a boot record keeps of the benchmark's JSON (the rest repeats the parameters)
 BENCH_META_KEPT = ("failures", "slept_verified", "clock_read_ns", "clock_res_ns", "clocksource_start",
                    "clocksource_end", "writer_cpu_seen", "reader_cpu_seen", "duration_s")
@@ -76,21 +71,6 @@ def _read_kv(path: Path) -> dict:
     return out
 
 
-def qemu_command(qemu: Path, kernel: Path, initrd: Path, disk: Path, *, tcg_threads: str = "multi",
-                 cpu: str = "max", extra_args: str = "") -> list[str]:
-    """The QEMU command line of one guest boot (q35, TCG, GUEST_CPUS vCPUs)."""
-    cmd = [str(qemu)]
-    for d in QEMU_FIRMWARE:
-        cmd += ["-L", d]
-    cmd += ["-nodefaults", "-nic", "none", "-machine", "q35", "-accel", f"tcg,thread={tcg_threads}",
-            "-cpu", cpu, "-smp", str(GUEST_CPUS), "-m", GUEST_MEMORY,
-            "-kernel", str(kernel), "-initrd", str(initrd), "-append", f"{KERNEL_CMDLINE} {extra_args}".strip(),
-            "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot",
-            "-drive", f"file={disk},format=raw,if=none,id=results",
-            "-device", "virtio-blk-pci,drive=results"]
-    return cmd
-
-
 def _collect_conditions(exp: Experiment, plan: list[Condition], outdir: Path, outcome: BootOutcome,
                         platform: str) -> list[pd.DataFrame]:
     """Read every condition's files from a boot's output folder into samples frames."""
@@ -129,16 +109,21 @@ def _collect_conditions(exp: Experiment, plan: list[Condition], outdir: Path, ou
 def _boot_tcg(exp: Experiment, plan: list[Condition], boot_dir: Path, timeout: float,
               on_line, extra_args: str = "") -> BootOutcome:
     return boot_guest([(c.id, exp.bench_args(c)) for c in plan], boot_dir, timeout, on_line,
-                      tcg_threads=exp.tcg_threads, extra_args=extra_args)
+                      machine=_guest_machine(exp), extra_args=extra_args)
+
+
+def _guest_machine(exp: Experiment) -> qemu.Machine:
+    return qemu.machine("guest").but(tcg_threads=exp.tcg_threads)
 
 
 def boot_guest(plan_lines: list[tuple[str, list[str]]], boot_dir: Path, timeout: float, on_line=None, *,
-               tcg_threads: str = "multi", cpu: str = "max", extra_args: str = "") -> BootOutcome:
+               machine: qemu.Machine | None = None, extra_args: str = "") -> BootOutcome:
     """Boot our kernel in our QEMU once with a plan (lines "<id> <arguments>", see
     csrc/guest/init), wait for power-off or the timeout and unpack the guest's result
     files into boot_dir. The console log stays in boot_dir/console.log; the outcome says
     whether the guest hung (timeout), panicked, crashed QEMU or wrote no results."""
-    qemu, kernel = builds.component("qemu"), builds.component("kernel")
+    machine = machine or qemu.machine("guest")
+    qemu_bin, kernel = builds.component("qemu"), builds.component("kernel")
     outcome = BootOutcome("tcg", 0)
     boot_dir.mkdir(parents=True, exist_ok=True)
     initrd, disk = boot_dir / "initrd.cpio", boot_dir / "results.img"
@@ -146,8 +131,8 @@ def boot_guest(plan_lines: list[tuple[str, list[str]]], boot_dir: Path, timeout:
     initrd.write_bytes(builds.GUEST_INITRAMFS.read_bytes()
                        + guestio.newc_archive({"plan/plan.txt": plan_txt.encode()}))
     with open(disk, "wb") as f:
-        f.truncate(RESULTS_DISK_BYTES)
-    cmd = qemu_command(qemu, kernel, initrd, disk, tcg_threads=tcg_threads, cpu=cpu, extra_args=extra_args)
+        f.truncate(qemu.RESULTS_DISK_BYTES)
+    cmd = qemu.command(machine, qemu_bin, kernel, initrd=initrd, disk=disk, append=extra_args)
     (boot_dir / "qemu-command.txt").write_text(" ".join(cmd) + "\n")
     console = boot_dir / "console.log"
     t0 = time.monotonic()
@@ -232,9 +217,12 @@ def _platform_info(exp: Experiment, platform: str) -> dict:
     if platform == "native":
         return {"bench": str(builds.NATIVE_BENCH.relative_to(builds.ROOT)), "pinning":
                 {"writer_cpu": exp.writer_cpu, "reader_cpu": exp.reader_cpu}}
+    m = _guest_machine(exp)
+    # the machine's fields under the names runs have recorded since format 2
     return {"qemu": builds.provenance("qemu"), "kernel": builds.provenance("kernel"),
-            "machine": "q35", "cpu": "max", "smp": GUEST_CPUS, "memory": GUEST_MEMORY,
-            "tcg_threads": exp.tcg_threads, "kernel_cmdline": KERNEL_CMDLINE,
+            "machine": m.board, "cpu": m.cpu, "smp": m.vcpus, "memory": m.memory,
+            "tcg_threads": m.tcg_threads, "kernel_cmdline": m.kernel_cmdline,
+            "qemu_machine": m.as_dict(),
             "pinning": {"writer_cpu": exp.writer_cpu, "reader_cpu": exp.reader_cpu}}
 
 
