@@ -21,15 +21,20 @@ QEMU = {"component": "qemu", "debian_source": "qemu", "debian_version": "1:7.2+d
         "pinned_version": "1:7.2+dfsg-7+deb12u18", "dsc": "qemu_7.2+dfsg-7+deb12u18.dsc",
         "dsc_sha256": "6b" * 32, "patch_series_sha256_16": "ef39f8cc2e68e9f8",
         "patches": ["0001-a.patch"], "configure_flags": "--target-list=x86_64-softmmu --enable-tcg",
+        "compiler": "gcc 12.2.0 (Debian gcc-12 12.2.0-14+deb12u1)", "recipe": "2",
         "cache_key": "29625da6338d8933", "built": "2026-11-27T10:39:38Z"}
 KERNEL = {"component": "kernel", "debian_package": "linux-source-6.1", "debian_version": "6.1.192-2",
           "pinned_version": "6.1.192-2", "tarball_sha256": "4d" * 32, "kernel_release": "6.1.192",
           "patch_series_sha256_16": "3c16573ce3f9061f", "patches": ["0001-b.patch"],
-          "config_fragment_sha256": "27" * 32, "cache_key": "a902fedd34d0a797",
+          "config_fragment_sha256": "27" * 32, "config_options_sha256": "d6" * 32,
+          "compiler": "gcc 12.2.0 (Debian gcc-12 12.2.0-14+deb12u1)", "recipe": "2",
+          "cache_key": "a902fedd34d0a797",
           "built": "2026-11-27T11:15:54Z"}
 OTHER = {"debian_version": "6.1.192-3", "dsc_sha256": "00" * 32, "tarball_sha256": "11" * 32,
          "patch_series_sha256_16": "169ff6e7bbc5cf72", "configure_flags": "--enable-debug",
-         "config_fragment_sha256": "22" * 32, "cache_key": "c052eae40740e25d"}
+         "config_fragment_sha256": "22" * 32, "config_options_sha256": "33" * 32,
+         "compiler": "gcc 13.2.0 (Debian gcc-13 13.2.0-1)", "recipe": "3",
+         "cache_key": "c052eae40740e25d"}
 
 
 def fake_current(qemu=None, kernel=None):
@@ -346,6 +351,31 @@ def test_what_is_computed_without_a_build_is_what_the_build_recorded(kind):
     """The inputs current() reports for a missing build are those the build script records."""
     built = P.build_state(kind)
     assert built["status"] == "built", f"{kind} not built; run 'make {kind}'"
-    inputs = P._inputs(kind, builds.build_dir(kind))
+    inputs = builds.inputs(kind)
     assert {f: inputs[f] for f in inputs} == {f: built.get(f) for f in inputs}
-    assert builds._script(kind, "--key") == built["cache_key"]
+    assert builds._script(kind, "--key") == built["cache_key"] == inputs["cache_key"]
+
+
+@pytest.mark.parametrize("kind", ["qemu", "kernel"])
+def test_the_cache_key_follows_the_compared_inputs_not_the_script_text(kind, tmp_path):
+    """A comment in a build script changes neither its key nor what provenance compares;
+    a changed compared input (the recipe) changes both."""
+    script = builds._SCRIPTS[kind][0]
+    tree = tmp_path / "tree"
+    shutil.copytree(builds.ROOT / "env", tree / "env")
+    shutil.copytree(builds.ROOT / "kernel", tree / "kernel")
+    copy_ = tree / script.relative_to(builds.ROOT)
+
+    def inputs():
+        out = subprocess.run(["bash", str(copy_), "--inputs"], capture_output=True, text=True)
+        if out.returncode:
+            pytest.skip(f"{script.name} --inputs fails here: {out.stderr.strip()}")
+        return json.loads(out.stdout)
+
+    before = inputs()
+    assert set(P.COMPARED[kind]) <= set(before)
+    copy_.write_text(copy_.read_text().replace("set -euo pipefail", "set -euo pipefail\n# a comment"))
+    assert inputs() == before
+    copy_.write_text(copy_.read_text().replace("RECIPE=", "RECIPE=9"))
+    after = inputs()
+    assert after["recipe"] != before["recipe"] and after["cache_key"] != before["cache_key"]

@@ -38,6 +38,16 @@ def _script(kind: str, *args: str) -> str:
 _FILES = {"qemu": "bin/qemu-system-x86_64", "kernel": "bzImage"}
 
 
+def inputs(kind: str) -> dict:
+    """What determines the QEMU or kernel build, as its build script reports it
+    (``--inputs``: sources, patch series, configuration, compiler, recipe, cache key);
+    computed without building."""
+    try:
+        return json.loads(_script(kind, "--inputs"))
+    except ValueError as e:
+        raise MissingBuild(f"{_SCRIPTS[kind][0].name} --inputs printed no JSON ({e})") from e
+
+
 def build_dir(kind: str) -> Path:
     """Cache directory of the QEMU or kernel build for the current inputs, if complete."""
     d = Path(_script(kind, "--dir"))

@@ -1,9 +1,9 @@
 """What the artifact is built from, here and now, and whether a run was made with it.
 
 ``current()`` collects it: for QEMU and the guest kernel the provenance.json of the cached
-build for the current inputs, or, when that build is missing, what the build scripts map
-the current inputs to (cache key, path, patch-series hash, Debian version, checksums)
-marked "not built"; the Debian packages installed, the Python lock and interpreter, gcc,
+build for the current inputs, or, when that build is missing, the inputs as the build
+script itself reports them (``--inputs``: cache key, patch-series hash, Debian version,
+checksums, configure flags or config hash, compiler) marked "not built"; the Debian packages installed, the Python lock and interpreter, gcc,
 the git commit. ``check_run()`` compares what a run's metadata.json recorded about its
 builds with that (``python -m uintrlab provenance --check RUN``; the report shows it).
 
@@ -30,7 +30,6 @@ from .data import DataError
 
 GIT_COMMIT_ENV = "UINTRLAB_GIT_COMMIT"
 GIT_DIRTY_ENV = "UINTRLAB_GIT_DIRTY"
-LIB_SH = builds.ROOT / "env" / "lib.sh"
 PINS = builds.ROOT / "env" / "pins.env"
 LOCK = builds.ROOT / "env" / "requirements.txt"
 DEBIAN_PACKAGES = builds.ROOT / "env" / "debian-packages.txt"
@@ -38,13 +37,17 @@ PATCHES = {"qemu": builds.ROOT / "env" / "qemu" / "patches",
            "kernel": builds.ROOT / "kernel" / "patches"}
 KERNEL_FRAGMENT = builds.ROOT / "kernel" / "guest.config"
 KERNEL_TARBALL = Path("/usr/src/linux-source-6.1.tar.xz")
-# the fields of a build's provenance.json that decide what was built (the cache key covers
-# them all and the build script; "built", "dsc" and "patches" names follow from them)
+# the fields of a build's provenance.json that determine its binaries: the sources (Debian
+# version and checksum, our patch series), how they are configured (QEMU's configure flags,
+# the options of the kernel's config fragment), the compiler, and the build script's
+# RECIPE number (bumped when a script changes what it builds). Not compared: the cache key
+# and the script's text (a comment or a refactoring of a build script orphans no run),
+# the build time, and the file names that follow from the compared fields.
 COMPARED = {
     "qemu": ("debian_version", "dsc_sha256", "patch_series_sha256_16", "configure_flags",
-             "cache_key"),
+             "compiler", "recipe"),
     "kernel": ("debian_version", "tarball_sha256", "patch_series_sha256_16",
-               "config_fragment_sha256", "cache_key"),
+               "config_options_sha256", "compiler", "recipe"),
 }
 
 
@@ -90,12 +93,6 @@ def git_state(*pathspec: str) -> dict:
 # --------------------------------------------------------------------------
 # what is current
 # --------------------------------------------------------------------------
-def _lib_sh(script: str, *args: str) -> list[str] | None:
-    """Lines printed by a snippet run with env/lib.sh sourced (its helpers and pins.env)."""
-    out = _run(["bash", "-c", f'. "$0" && {script}', str(LIB_SH), *args])
-    return None if out is None else out.splitlines()
-
-
 def _sha256(path: Path) -> str | None:
     try:
         h = hashlib.sha256()
@@ -117,64 +114,11 @@ def pins() -> dict:
     return out
 
 
-def _qemu_source_version(pinned: str | None) -> str | None:
-    """The Debian qemu source version env/build-qemu.sh would use: the pinned one if apt
-    serves it, else apt's first (what that script does, with a warning)."""
-    out = _run(["apt-cache", "showsrc", "qemu"])
-    served = re.findall(r"^Version: (\S+)$", out or "", re.M)
-    if not served:
-        return None
-    return pinned if pinned in served else served[0]
-
-
-def _qemu_configure_flags() -> str | None:
-    """CONFIGURE_FLAGS as env/build-qemu.sh defines it (read from the script, not copied)."""
-    text = (builds.ROOT / "env" / "build-qemu.sh").read_text()
-    m = re.search(r"^CONFIGURE_FLAGS=\(.*?\)$", text, re.M | re.S)
-    if not m:
-        return None
-    out = _run(["bash", "-c", m.group(0) + '\necho "${CONFIGURE_FLAGS[*]}"'])
-    return out or None
-
-
-def _inputs(kind: str, build_dir: Path) -> dict:
-    """What the build script would record for the current inputs, computed without
-    building (None where only a build can tell, e.g. the kernel release)."""
-    p = pins()
-    pin_var = "QEMU_DEB_VERSION" if kind == "qemu" else "LINUX_SOURCE_DEB_VERSION"
-    lines = _lib_sh('series_hash "$1"; patch_names_json "$1"; echo; '
-                    'deb_installed_version linux-source-6.1; echo', str(PATCHES[kind])) or []
-    lines += [""] * (3 - len(lines))
-    try:
-        patches = json.loads(lines[1])
-    except ValueError:
-        patches = None
-    info = {"pinned_version": p.get(pin_var), "patch_series_sha256_16": lines[0] or None,
-            "patches": patches}
-    if kind == "qemu":
-        version = _qemu_source_version(p.get(pin_var))
-        dsc = None
-        if version:
-            # the build downloads the source once per version into the cache (beside the
-            # build directories) and reuses it; no download here
-            dl = build_dir.parent.parent / "src" / f"qemu-{version.partition(':')[2] or version}" / "dl"
-            dsc = next(iter(sorted(dl.glob("*.dsc"))), None)
-        info.update(debian_version=version, dsc=dsc.name if dsc else None,
-                    dsc_sha256=_sha256(dsc) if dsc else None,
-                    configure_flags=_qemu_configure_flags())
-    else:
-        version = lines[2] or None
-        info.update(debian_version=version,
-                    tarball_sha256=_sha256(KERNEL_TARBALL) if version else None,
-                    config_fragment_sha256=_sha256(KERNEL_FRAGMENT))
-    return info
-
-
 def build_state(kind: str) -> dict:
     """The current QEMU or kernel build: ``status`` "built" with its provenance.json,
-    "not built" with what the current inputs map to (``path``, the script's ``cache_key``
-    and the inputs computed here), or "unavailable" with the ``problem`` (the build
-    script itself fails, e.g. the kernel source package is not installed)."""
+    "not built" with the inputs as the build script reports them (``--inputs``, with
+    its ``cache_key``) and the ``path`` they map to, or "unavailable" with the ``problem``
+    (the build script itself fails, e.g. the kernel source package is not installed)."""
     try:
         d = Path(builds._script(kind, "--dir"))
     except builds.MissingBuild as e:
@@ -189,10 +133,9 @@ def build_state(kind: str) -> dict:
     info = {"component": kind, "status": "not built", "dir": str(d)}
     try:
         info["path"] = builds._script(kind, "--path")
-        info["cache_key"] = builds._script(kind, "--key")
+        info.update(builds.inputs(kind))
     except builds.MissingBuild as e:
         info["problem"] = str(e)
-    info.update(_inputs(kind, d))
     info["make_target"] = builds._SCRIPTS[kind][1]
     return info
 
@@ -350,13 +293,15 @@ def _build_lines(kind: str, b: dict) -> list[str]:
                   f"  {v('dsc')} sha256 {v('dsc_sha256')}",
                   f"  patch series {v('patch_series_sha256_16')} ({len(b.get('patches') or [])} "
                   "patches, env/qemu/patches)",
-                  f"  configure flags: {v('configure_flags')}"]
+                  f"  configure flags: {v('configure_flags')}",
+                  f"  compiler {v('compiler')}, recipe {v('recipe')}"]
     else:
         lines += [f"  Debian linux-source-6.1 {v('debian_version')} ({pin})",
                   f"  {KERNEL_TARBALL} sha256 {v('tarball_sha256')}",
                   f"  patch series {v('patch_series_sha256_16')} ({len(b.get('patches') or [])} "
                   "patches, kernel/patches)",
-                  f"  config fragment kernel/guest.config sha256 {v('config_fragment_sha256')}"]
+                  f"  config fragment kernel/guest.config: options sha256 {v('config_options_sha256')}",
+                  f"  compiler {v('compiler')}, recipe {v('recipe')}"]
         if b.get("kernel_release"):
             lines.append(f"  kernel release {b['kernel_release']}")
     lines.append(f"  cache key {v('cache_key')}")
