@@ -29,8 +29,10 @@
 set -euo pipefail
 
 me=docker/run.sh
-die() { echo "[$me] error: $*" >&2; exit 1; }
-log() { echo "[$me $(date -u +%Y-%m-%dT%H:%M:%SZ)] $*"; }
+# log (standard output, time-stamped) and die from env/lib.sh; it also sets UINTRLAB_ROOT
+LOG_NAME=$me LOG_FD=1 LOG_TIME=1
+# shellcheck source=../env/lib.sh
+. "$(dirname "$0")/../env/lib.sh"
 usage() {
 	sed -n '4,7s/^#//p' "$0" >&2    # the subcommands, from the header above
 	exit 2
@@ -60,7 +62,7 @@ for v in DOCKERD_WAIT PULL_TIMEOUT; do
 	[[ ${!v:-60} =~ ^[0-9]+$ ]] || die "$v must be a number of seconds, not '${!v}'"
 done
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=$UINTRLAB_ROOT
 IMAGE=${UINTRLAB_IMAGE:-uintr-event:latest}
 BASE=debian:bookworm
 NETWORK=${UINTRLAB_DOCKER_NETWORK:-none}

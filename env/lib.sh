@@ -5,8 +5,10 @@ UINTRLAB_CACHE=${UINTRLAB_CACHE:-$HOME/.cache/uintrlab}
 # shellcheck source=pins.env
 . "$UINTRLAB_ROOT/env/pins.env"
 
+# log and die: "[name] message"; a script may set before sourcing LOG_NAME (default its
+# file name), LOG_FD (default 2: standard error) and LOG_TIME=1 (a UTC time stamp).
 LOG_NAME=${LOG_NAME:-$(basename "$0")}
-log() { echo "[$LOG_NAME] $*" >&2; }
+log() { echo "[$LOG_NAME${LOG_TIME:+ $(date -u +%Y-%m-%dT%H:%M:%SZ)}] $*" >&"${LOG_FD:-2}"; }
 die() { echo "[$LOG_NAME] error: $*" >&2; exit 1; }
 
 # Hash of a patch series: the names and contents of the files, in application order.
