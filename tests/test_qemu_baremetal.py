@@ -1,28 +1,28 @@
 """Our QEMU's UINTR emulation tested without a guest kernel (csrc/baremetal): the
 architectural faults, the UPID/UITT checks and notification processing at CPL 0 that a
 Linux guest never exercises, and SENDUIPI racing locked guest instructions on two vCPUs
-under multi-threaded and single-threaded TCG."""
+under multi-threaded and single-threaded TCG.
+
+``make test`` runs each machine once with a tenth of the race iterations ('quick' on the
+ELF's command line); ``make check-stress`` (pytest -m stress) runs the full counts."""
 import re
 import subprocess
 
 import pytest
 
-from uintrlab import builds, runner
+from uintrlab import builds, qemu
 
 pytestmark = pytest.mark.guest
 
 ELF = builds.CSRC / "build" / "baremetal" / "uintr-test.elf"
+# the cases the ELF runs on each machine (every one must pass; the count is exact, so a
+# case that silently stops running fails the test)
+CASES = {"baremetal-smp": 82, "baremetal-up": 69, "baremetal-no-uintr": 10}
 
 
-def run(cpu, *extra):
-    qemu = builds.component("qemu")
-    cmd = [str(qemu)]
-    for d in runner.QEMU_FIRMWARE:
-        cmd += ["-L", d]
-    cmd += ["-nodefaults", "-nic", "none", "-machine", "q35", "-m", "1G", "-display", "none",
-            "-serial", "stdio", "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
-            "-kernel", str(ELF), "-cpu", cpu, *extra]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+def run(machine: qemu.Machine, append: str = ""):
+    cmd = qemu.command(machine, builds.component("qemu"), ELF, append=append)
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     m = re.search(r"^uintr-test: (\d+) passed, (\d+) failed$", r.stdout, re.M)
     assert m, f"no summary line; QEMU status {r.returncode}\n{r.stdout[-3000:]}\n{r.stderr[-2000:]}"
     fails = [ln for ln in r.stdout.splitlines() if ln.startswith("FAIL")]
@@ -35,20 +35,20 @@ def built(guest_platform):
     subprocess.run(["make", "-s", "-C", str(builds.CSRC), "baremetal"], check=True)
 
 
-@pytest.mark.parametrize("threads", ["multi", "single"])
-def test_two_vcpus(threads):
-    passed, fails, rc = run("max", "-smp", "2", "-accel", f"tcg,thread={threads}", "-append", "smp")
+# make test: every case once; SMP races under both TCG threading models, fewer iterations
+@pytest.mark.parametrize("name,threads", [("baremetal-smp", "multi"), ("baremetal-smp", "single"),
+                                          ("baremetal-no-uintr", "multi")])
+def test_baremetal(name, threads):
+    passed, fails, rc = run(qemu.machine(name).but(tcg_threads=threads), "quick")
     assert fails == [] and rc == 1
-    assert passed >= 80
+    assert passed == CASES[name]
 
 
-def test_one_vcpu():
-    passed, fails, rc = run("max")
+# make check-stress: the full race counts, and the one-vCPU machine
+@pytest.mark.stress
+@pytest.mark.parametrize("name,threads", [("baremetal-smp", "multi"), ("baremetal-smp", "single"),
+                                          ("baremetal-up", "multi")])
+def test_baremetal_stress(name, threads):
+    passed, fails, rc = run(qemu.machine(name).but(tcg_threads=threads))
     assert fails == [] and rc == 1
-    assert passed >= 60
-
-
-def test_cpu_without_uintr():
-    passed, fails, rc = run("max,-uintr")
-    assert fails == [] and rc == 1
-    assert passed >= 10
+    assert passed == CASES[name]
