@@ -839,7 +839,7 @@ static void smp_tests(void)
     setup_uintr(128);
     ap_uitt[0].lo = 1 | (7 << 8);
     ap_uitt[0].upid = (u64)&upid;
-    n = 2000;
+    n = 2000 / stress_div;
     spin_target = n;
     run_ap(1, n);
     run_user(user_spin, USTACK_TOP);
