@@ -30,6 +30,8 @@ def _add_run(sub) -> None:
     p.add_argument("--reader-cpu", type=int, default=1)
     p.add_argument("--seed", type=int, default=1, help="seed of the per-boot condition order")
     p.add_argument("--tcg-threads", choices=("multi", "single"), default="multi")
+    p.add_argument("--host-cpus", type=lambda x: [int(c) for c in _csv(x)], default=None,
+                   help="tcg: pin vCPU n to host CPU n of this list (default 0,1)")
     p.add_argument("--boot-timeout", type=float, default=None, help="seconds per boot (default: estimated)")
     p.add_argument("--out", default=str(builds.ROOT / "data" / "runs"), help="parent folder of run directories")
     p.add_argument("--run-id", default=None)
@@ -44,7 +46,7 @@ def cmd_run(a) -> int:
                           count=a.count, blocking_count=a.blocking_count, boots=a.boots, warmup=a.warmup,
                           idle_us=a.idle_us, timeout_ms=a.timeout_ms, writer_cpu=a.writer_cpu,
                           reader_cpu=a.reader_cpu, seed=a.seed, tcg_threads=a.tcg_threads,
-                          boot_timeout_s=a.boot_timeout)
+                          boot_timeout_s=a.boot_timeout, host_cpus=a.host_cpus)
     run_dir = runner.run(exp, Path(a.out), run_id=a.run_id, progress=not a.no_progress,
                          log=lambda m: print(m, file=sys.stderr))
     meta, _ = data.load_run(run_dir) if data.sample_files(run_dir) else (None, None)

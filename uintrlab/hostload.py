@@ -6,7 +6,9 @@ while other work took a core is not comparable with one on a quiet host.
 and the CPU time of this process and its waited-for children (the boot's QEMU or
 benchmark processes); :func:`between` turns two snapshots into the boot's record:
 wall time, the host's busy CPU-seconds, our own share, the rest ("other"), that rest as
-an average number of busy cores, steal time, and the 1-minute load average at the end.
+an average number of busy cores, steal time, and the 1-minute load average at the end;
+and per host CPU its busy and steal seconds (``per_cpu``), which the runner sets beside the
+CPU time of the vCPU thread pinned there (uintrlab.pinning) to tell what else ran on it.
 
 The host's counters are sampled at clock ticks while our own CPU time is the scheduler's
 exact runtime, so the two disagree by a few per cent of the boot's CPU time (measured: a
@@ -24,17 +26,27 @@ from pathlib import Path
 PROC_STAT = Path("/proc/stat")
 
 
+def _times(fields: list[str]) -> dict[str, float]:
+    v = [int(x) for x in fields] + [0] * 10
+    user, nice, system, idle, iowait, irq, softirq, steal = v[:8]
+    hz = os.sysconf("SC_CLK_TCK")
+    return {"busy": (user + nice + system + irq + softirq) / hz,
+            "idle": (idle + iowait) / hz, "steal": steal / hz}
+
+
 def _cpu_seconds(stat_text: str) -> dict[str, float]:
-    """Busy, idle (idle + iowait) and steal seconds from /proc/stat's aggregate line."""
+    """Busy, idle (idle + iowait) and steal seconds from /proc/stat's aggregate line,
+    and the same per host CPU under "per_cpu" ({"0": {...}, ...})."""
+    total, per_cpu = None, {}
     for line in stat_text.splitlines():
         f = line.split()
         if f and f[0] == "cpu":
-            v = [int(x) for x in f[1:]] + [0] * 10
-            user, nice, system, idle, iowait, irq, softirq, steal = v[:8]
-            hz = os.sysconf("SC_CLK_TCK")
-            return {"busy": (user + nice + system + irq + softirq) / hz,
-                    "idle": (idle + iowait) / hz, "steal": steal / hz}
-    raise ValueError("no aggregate 'cpu' line in /proc/stat")
+            total = _times(f[1:])
+        elif f and f[0].startswith("cpu") and f[0][3:].isdigit():
+            per_cpu[f[0][3:]] = _times(f[1:])
+    if total is None:
+        raise ValueError("no aggregate 'cpu' line in /proc/stat")
+    return {**total, "per_cpu": per_cpu}
 
 
 def snapshot(stat_path: Path = PROC_STAT) -> dict:
@@ -58,6 +70,11 @@ def between(a: dict, b: dict) -> dict:
         rec.update(host_busy_cpu_s=round(busy, 3), other_busy_cpu_s=round(other, 3),
                    other_load_cores=round(other / wall, 3),
                    steal_s=round(b["cpu"]["steal"] - a["cpu"]["steal"], 3))
+        pa, pb = a["cpu"].get("per_cpu", {}), b["cpu"].get("per_cpu", {})
+        if pa and pb:
+            rec["per_cpu"] = {c: {"busy_s": round(pb[c]["busy"] - pa[c]["busy"], 3),
+                                  "steal_s": round(pb[c]["steal"] - pa[c]["steal"], 3)}
+                              for c in sorted(pb, key=int) if c in pa}
     try:
         rec["loadavg_1m"] = os.getloadavg()[0]
     except OSError:

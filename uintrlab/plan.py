@@ -40,6 +40,7 @@ class Experiment:
     seed: int = 1
     tcg_threads: str = "multi"
     boot_timeout_s: float | None = None
+    host_cpus: list[int] | None = None      # tcg: vCPU n on host CPU host_cpus[n] (None: n)
     skipped: list[str] = field(default_factory=list)
 
     def validate(self, known_mechanisms: dict[str, tuple[str, ...]]) -> None:
@@ -70,6 +71,11 @@ class Experiment:
                 bad(name, v, "must be a non-negative integer")
         if self.writer_cpu == self.reader_cpu:
             bad("reader_cpu", self.reader_cpu, "must differ from writer_cpu")
+        if self.host_cpus is not None and (
+                not isinstance(self.host_cpus, list) or len(self.host_cpus) < 2
+                or any(not isinstance(c, int) or isinstance(c, bool) or c < 0 for c in self.host_cpus)
+                or len(set(self.host_cpus)) != len(self.host_cpus)):
+            bad("host_cpus", self.host_cpus, "must list distinct non-negative CPU numbers, one per vCPU")
         if self.tcg_threads not in ("multi", "single"):
             bad("tcg_threads", self.tcg_threads, "must be 'multi' or 'single'")
         if not self.conditions(known_mechanisms):

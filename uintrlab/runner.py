@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import builds, data, guestio, hostload, provenance, qemu
+from . import builds, data, guestio, hostload, pinning, provenance, qemu
 from .plan import Condition, Experiment, ParameterError
 
 # what a boot record keeps of the benchmark's JSON (the rest repeats the parameters)
@@ -41,6 +41,7 @@ class BootOutcome:
     conditions: dict = field(default_factory=dict)
     console_log: str | None = None
     host_load: dict = field(default_factory=dict)   # uintrlab.hostload.between()
+    pinning: dict = field(default_factory=dict)     # uintrlab.pinning.VcpuPinner.record (tcg)
 
 
 def _now() -> str:
@@ -109,7 +110,7 @@ def _collect_conditions(exp: Experiment, plan: list[Condition], outdir: Path, ou
 def _boot_tcg(exp: Experiment, plan: list[Condition], boot_dir: Path, timeout: float,
               on_line, extra_args: str = "") -> BootOutcome:
     return boot_guest([(c.id, exp.bench_args(c)) for c in plan], boot_dir, timeout, on_line,
-                      machine=_guest_machine(exp), extra_args=extra_args)
+                      machine=_guest_machine(exp), extra_args=extra_args, host_cpus=exp.host_cpus)
 
 
 def _guest_machine(exp: Experiment) -> qemu.Machine:
@@ -117,11 +118,14 @@ def _guest_machine(exp: Experiment) -> qemu.Machine:
 
 
 def boot_guest(plan_lines: list[tuple[str, list[str]]], boot_dir: Path, timeout: float, on_line=None, *,
-               machine: qemu.Machine | None = None, extra_args: str = "") -> BootOutcome:
+               machine: qemu.Machine | None = None, extra_args: str = "",
+               host_cpus: list[int] | None = None) -> BootOutcome:
     """Boot our kernel in our QEMU once with a plan (lines "<id> <arguments>", see
     csrc/guest/init), wait for power-off or the timeout and unpack the guest's result
     files into boot_dir. The console log stays in boot_dir/console.log; the outcome says
-    whether the guest hung (timeout), panicked, crashed QEMU or wrote no results."""
+    whether the guest hung (timeout), panicked, crashed QEMU or wrote no results.
+    Each vCPU thread is pinned to its own host CPU (``host_cpus``, default vCPU n on
+    CPU n; uintrlab.pinning): the outcome's ``pinning`` records it, or why it could not."""
     machine = machine or qemu.machine("guest")
     qemu_bin, kernel = builds.component("qemu"), builds.component("kernel")
     outcome = BootOutcome("tcg", 0)
@@ -132,7 +136,8 @@ def boot_guest(plan_lines: list[tuple[str, list[str]]], boot_dir: Path, timeout:
                        + guestio.newc_archive({"plan/plan.txt": plan_txt.encode()}))
     with open(disk, "wb") as f:
         f.truncate(qemu.RESULTS_DISK_BYTES)
-    cmd = qemu.command(machine, qemu_bin, kernel, initrd=initrd, disk=disk, append=extra_args)
+    cmd = qemu.command(machine, qemu_bin, kernel, initrd=initrd, disk=disk, append=extra_args,
+                       name=f"uintrlab-{boot_dir.name}")
     (boot_dir / "qemu-command.txt").write_text(" ".join(cmd) + "\n")
     console = boot_dir / "console.log"
     t0 = time.monotonic()
@@ -149,6 +154,8 @@ def boot_guest(plan_lines: list[tuple[str, list[str]]], boot_dir: Path, timeout:
 
         th = threading.Thread(target=pump, daemon=True)
         th.start()
+        pinner = pinning.VcpuPinner(proc.pid, machine.vcpus, host_cpus)
+        pinner.start()
         try:
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -156,6 +163,7 @@ def boot_guest(plan_lines: list[tuple[str, list[str]]], boot_dir: Path, timeout:
             proc.wait()
             outcome.status, outcome.problem = "timeout", f"no power-off within {timeout:.0f} s"
         th.join(5)
+        outcome.pinning = pinner.finish()
     outcome.wall_s = round(time.monotonic() - t0, 3)
     outcome.console_log = str(console)
     text = console.read_text(errors="replace")
@@ -218,12 +226,15 @@ def _platform_info(exp: Experiment, platform: str) -> dict:
         return {"bench": str(builds.NATIVE_BENCH.relative_to(builds.ROOT)), "pinning":
                 {"writer_cpu": exp.writer_cpu, "reader_cpu": exp.reader_cpu}}
     m = _guest_machine(exp)
+    host_cpus = exp.host_cpus if exp.host_cpus is not None else pinning.default_host_cpus(m.vcpus)
     # the machine's fields under the names runs have recorded since format 2
     return {"qemu": builds.provenance("qemu"), "kernel": builds.provenance("kernel"),
             "machine": m.board, "cpu": m.cpu, "smp": m.vcpus, "memory": m.memory,
             "tcg_threads": m.tcg_threads, "kernel_cmdline": m.kernel_cmdline,
             "qemu_machine": m.as_dict(),
-            "pinning": {"writer_cpu": exp.writer_cpu, "reader_cpu": exp.reader_cpu}}
+            "pinning": {"writer_cpu": exp.writer_cpu, "reader_cpu": exp.reader_cpu,
+                        "vcpu_host_cpus": host_cpus,
+                        "vcpu_pinning_problem": pinning.check_host_cpus(host_cpus, m.vcpus)}}
 
 
 def check_platform(platform: str) -> None:
@@ -301,6 +312,9 @@ def run(exp: Experiment, out_root: Path, run_id: str | None = None, progress: bo
                 load0 = hostload.snapshot()
                 outcome = boot_fn(exp, plan, boot_dir, timeout, on_line, extra)
                 outcome.host_load = hostload.between(load0, hostload.snapshot())
+                _other_on_pinned_cpus(outcome)
+                if outcome.pinning.get("warning"):
+                    log(f"{platform} boot {b}: WARNING: {outcome.pinning['warning']}")
                 outcome.boot, outcome.order = b, [c.id for c in plan]
                 outcome.guest = _read_kv(boot_dir / "guest.txt")
                 frames = _collect_conditions(exp, plan, boot_dir, outcome, platform)
@@ -337,6 +351,19 @@ def run(exp: Experiment, out_root: Path, run_id: str | None = None, progress: bo
     if problems:
         log("problems:\n" + "\n".join("  " + p for p in problems))
     return run_dir
+
+
+def _other_on_pinned_cpus(outcome: BootOutcome) -> None:
+    """Per pinned vCPU: the busy time of its host CPU that was not that vCPU's thread
+    (QEMU's main loop, the runner, anything else on the host), into the pinning record."""
+    per_cpu = outcome.host_load.get("per_cpu", {})
+    for rec in outcome.pinning.get("vcpus", {}).values():
+        cpu = rec.get("host_cpu")
+        if cpu is not None and str(cpu) in per_cpu and "cpu_s" in rec:
+            busy = per_cpu[str(cpu)]
+            rec["host_cpu_busy_s"] = busy["busy_s"]
+            rec["host_cpu_steal_s"] = busy["steal_s"]
+            rec["host_cpu_other_s"] = round(max(busy["busy_s"] - rec["cpu_s"], 0.0), 3)
 
 
 def _environment_summary(meta: dict) -> dict:
