@@ -18,8 +18,15 @@ set -euo pipefail
 
 RECIPE=2
 PATCHES=$UINTRLAB_ROOT/env/qemu/patches
+# UINTRLAB_QEMU_PLUGINS=0 builds (and selects) the same QEMU without the plugin interface,
+# for benchmarks/plugin_overhead.py only; every run records the flags it was made with.
+case "${UINTRLAB_QEMU_PLUGINS:-1}" in
+1) plugins=--enable-plugins ;;
+0) plugins=--disable-plugins ;;
+*) die "UINTRLAB_QEMU_PLUGINS must be 1 or 0, not '$UINTRLAB_QEMU_PLUGINS'" ;;
+esac
 CONFIGURE_FLAGS=(--target-list=x86_64-softmmu --without-default-features --enable-tcg
-	--enable-plugins --enable-fdt=system --disable-docs --disable-werror)
+	"$plugins" --enable-fdt=system --disable-docs --disable-werror)
 
 qemu_version() {
 	local versions v
@@ -91,7 +98,7 @@ log "building with $(nproc) jobs (about 6 minutes on 2 cores)"
 (cd "$BUILD/build" && make -j"$(nproc)" qemu-system-x86_64 >make.log 2>&1) ||
 	{ tail -30 "$BUILD/build/make.log" >&2; die "QEMU build failed (log: $BUILD/build/make.log)"; }
 cp "$BUILD/build/qemu-system-x86_64" "$OUT.tmp/bin/"
-cp "$BUILD/include/qemu/qemu-plugin.h" "$OUT.tmp/include/"
+[ "$plugins" = --disable-plugins ] || cp "$BUILD/include/qemu/qemu-plugin.h" "$OUT.tmp/include/"
 
 finish_build "$OUT.tmp" "$OUT" "${INPUTS[@]}" "pinned_version=$QEMU_DEB_VERSION" "dsc=$DSC_NAME" \
 	"dsc_sha256=$DSC_SHA256" "patches=$(patch_names_json "$PATCHES")"
