@@ -17,6 +17,9 @@
  * reader is in state S with a higher count, waits --idle-us, checks that nothing
  * changed, then sends. Each sample records whether the sleep was verified.
  *
+ * Markers (markers.h) tag t0, notify's return, t1 and the reader's wait, for the
+ * path-length plugin (env/qemu/plugins/pathlen.c).
+ *
  * Output: --out CSV (seq,latency_ns,notify_ns,ok,slept,warmup), --meta JSON, and the
  * ipc-bench RESULTS block on stdout. Exit status: 0 all messages ok, 1 usage or setup
  * error, 2 some messages failed, 3 the mechanism cannot run on this machine.
@@ -41,6 +44,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "markers.h"
 
 static const char *const mode_names[MODE_COUNT] = { "nonblocking", "blocking", "pingpong" };
 
@@ -238,6 +242,7 @@ static long my_nvcsw(void)
 static int reader(const struct opts *o, struct shared *sh, struct chan *in, struct chan *reply)
 {
 	int block = o->mode != MODE_NONBLOCKING;
+	uint32_t marked = 0;    /* the message whose wait was marked (once per message) */
 	int rc;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -260,6 +265,10 @@ static int reader(const struct opts *o, struct shared *sh, struct chan *in, stru
 			atomic_store_explicit(&sh->reader_nvcsw, my_nvcsw(), memory_order_relaxed);
 			atomic_store_explicit(&sh->waiting_for, in->seen + 1, memory_order_release);
 		}
+		if (marked != in->seen + 1) {
+			bench_mark(BENCH_MARK_WAIT);
+			marked = in->seen + 1;
+		}
 		rc = in->mech->wait(in, block, -1);
 		if (rc) {
 			atomic_store(&sh->reader_error, rc);
@@ -269,6 +278,7 @@ static int reader(const struct opts *o, struct shared *sh, struct chan *in, stru
 		if (v == in->seen)
 			continue;       /* spurious wake-up */
 		t1 = now_ns();
+		bench_mark(BENCH_MARK_T1);
 		if (in->mech->consume)
 			in->mech->consume(in);
 		if (v == SEQ_STOP)
@@ -568,8 +578,10 @@ int main(int argc, char **argv)
 			verified += i >= o.warmup && x->slept;
 		}
 		t0 = now_ns();
+		bench_mark(BENCH_MARK_T0);
 		atomic_store_explicit(in->word, seq, memory_order_release);
 		rc = o.mech->notify ? o.mech->notify(in) : 0;
+		bench_mark(BENCH_MARK_NOTIFIED);
 		tn = now_ns();
 		x->notify_ns = tn - t0;
 		deadline = tn + o.timeout_ms * 1000000LL;
