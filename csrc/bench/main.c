@@ -278,7 +278,8 @@ static int reader(const struct opts *o, struct shared *sh, struct chan *in, stru
 		if (v == in->seen)
 			continue;       /* spurious wake-up */
 		t1 = now_ns();
-		bench_mark(BENCH_MARK_T1);
+		if (v != SEQ_STOP)
+			bench_mark(BENCH_MARK_T1);
 		if (in->mech->consume)
 			in->mech->consume(in);
 		if (v == SEQ_STOP)
