@@ -11,7 +11,7 @@ PY      := .venv/bin/python
 export PYTHONPATH := $(CURDIR)
 export UINTRLAB_CACHE ?= $(HOME)/.cache/uintrlab
 
-.PHONY: all check-stress deps deps-debian deps-python qemu kernel guest build test test-fast conformance check-patches artifact analysis report clean help docker-image docker-test docker-artifact
+.PHONY: all check-stress deps deps-debian deps-python qemu kernel guest plugins build test test-fast conformance check-patches artifact analysis report clean help docker-image docker-test docker-artifact
 
 all: build ## the same as build
 
@@ -35,7 +35,12 @@ kernel: deps-debian ## build the guest kernel (linux-source-6.1 + kernel/patches
 guest: deps-debian ## the benchmark, the conformance suite, the guest initramfs, the bare-metal test
 	@$(MAKE) -s -C csrc
 
-build: qemu kernel guest ## qemu, kernel and guest
+# The TCG plugins (env/qemu/plugins/*.c) against the cached QEMU's plugin header, into
+# csrc/build/plugins/ (the path-length plugin of 'run --path-lengths').
+plugins: qemu ## the TCG plugins (env/qemu/plugins) against the cached QEMU's plugin header
+	@$(MAKE) -s -C env/qemu/plugins QEMU_DIR="$$(bash env/build-qemu.sh --dir)" BUILD=$(CURDIR)/csrc/build/plugins
+
+build: qemu kernel guest plugins ## qemu, kernel, guest and plugins
 
 # Unit, native, guest (end-to-end) and notebook tests.
 test: deps build ## build everything and run the test suite (not the stress counts)
