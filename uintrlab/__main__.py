@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -32,6 +33,9 @@ def _add_run(sub) -> None:
     p.add_argument("--tcg-threads", choices=("multi", "single"), default="multi")
     p.add_argument("--host-cpus", type=lambda x: [int(c) for c in _csv(x)], default=None,
                    help="tcg: pin vCPU n to host CPU n of this list (default 0,1)")
+    p.add_argument("--path-lengths", action="store_true",
+                   help="tcg: a counting run: the QEMU plugin counts instructions and events per "
+                        "message (pathlen/ tables, no latency samples; data/README.md)")
     p.add_argument("--boot-timeout", type=float, default=None, help="seconds per boot (default: estimated)")
     p.add_argument("--out", default=str(builds.ROOT / "data" / "runs"), help="parent folder of run directories")
     p.add_argument("--run-id", default=None)
@@ -46,10 +50,14 @@ def cmd_run(a) -> int:
                           count=a.count, blocking_count=a.blocking_count, boots=a.boots, warmup=a.warmup,
                           idle_us=a.idle_us, timeout_ms=a.timeout_ms, writer_cpu=a.writer_cpu,
                           reader_cpu=a.reader_cpu, seed=a.seed, tcg_threads=a.tcg_threads,
-                          boot_timeout_s=a.boot_timeout, host_cpus=a.host_cpus)
+                          boot_timeout_s=a.boot_timeout, host_cpus=a.host_cpus,
+                          path_lengths=a.path_lengths)
     run_dir = runner.run(exp, Path(a.out), run_id=a.run_id, progress=not a.no_progress,
                          log=lambda m: print(m, file=sys.stderr))
-    meta, _ = data.load_run(run_dir) if data.sample_files(run_dir) else (None, None)
+    if exp.path_lengths:        # a counting run has no samples (uintrlab.pathlen)
+        meta = json.loads((run_dir / "metadata.json").read_text())
+    else:
+        meta, _ = data.load_run(run_dir) if data.sample_files(run_dir) else (None, None)
     print(run_dir)
     if meta is None or meta["status"] != "complete":
         print(f"run finished with problems; see {run_dir / 'metadata.json'}", file=sys.stderr)

@@ -103,6 +103,8 @@ def read_samples(path: Path) -> pd.DataFrame:
 
 
 SAMPLES_DIR = "samples"
+#: a counting run's per-message path lengths (uintrlab.pathlen); such a run has no samples
+PATHLEN_DIR = "pathlen"
 #: most messages in one samples file (about 2.5 MB at ~4.2 bytes a message)
 PART_ROWS = 600_000
 
@@ -220,6 +222,9 @@ def load_run(run_dir: str | Path) -> tuple[dict, pd.DataFrame]:
         raise DataError(f"{d}: no such run directory")
     meta_path, files = d / "metadata.json", sample_files(d)
     check_sample_files(files)
+    if not files and (d / PATHLEN_DIR).is_dir():
+        raise DataError(f"{d}: a path-length (counting) run: its messages are no latency samples and "
+                        "never enter latency statistics; read it with uintrlab.pathlen.load_run")
     if not files:
         raise DataError(f"{d}: no samples ({SAMPLES_DIR}/*.parquet): not a run directory, "
                         "or the run kept no data")

@@ -41,6 +41,7 @@ class Experiment:
     tcg_threads: str = "multi"
     boot_timeout_s: float | None = None
     host_cpus: list[int] | None = None      # tcg: vCPU n on host CPU host_cpus[n] (None: n)
+    path_lengths: bool = False              # a counting run (uintrlab.pathlen), never latencies
     skipped: list[str] = field(default_factory=list)
 
     def validate(self, known_mechanisms: dict[str, tuple[str, ...]]) -> None:
@@ -76,6 +77,9 @@ class Experiment:
                 or any(not isinstance(c, int) or isinstance(c, bool) or c < 0 for c in self.host_cpus)
                 or len(set(self.host_cpus)) != len(self.host_cpus)):
             bad("host_cpus", self.host_cpus, "must list distinct non-negative CPU numbers, one per vCPU")
+        if self.path_lengths and self.platforms != ["tcg"]:
+            bad("path_lengths", self.platforms, "count only on platform tcg (our QEMU's plugin): "
+                "run the other platforms separately")
         if self.tcg_threads not in ("multi", "single"):
             bad("tcg_threads", self.tcg_threads, "must be 'multi' or 'single'")
         if not self.conditions(known_mechanisms):

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import builds, data, guestio, hostload, pinning, provenance, qemu
+from . import builds, data, guestio, hostload, pathlen, pinning, provenance, qemu
 from .plan import Condition, Experiment, ParameterError
 
 # what a boot record keeps of the benchmark's JSON (the rest repeats the parameters)
@@ -108,9 +108,10 @@ def _collect_conditions(exp: Experiment, plan: list[Condition], outdir: Path, ou
 
 
 def _boot_tcg(exp: Experiment, plan: list[Condition], boot_dir: Path, timeout: float,
-              on_line, extra_args: str = "") -> BootOutcome:
+              on_line, extra_args: str = "", counting: dict | None = None) -> BootOutcome:
     return boot_guest([(c.id, exp.bench_args(c)) for c in plan], boot_dir, timeout, on_line,
-                      machine=_guest_machine(exp), extra_args=extra_args, host_cpus=exp.host_cpus)
+                      machine=_guest_machine(exp), extra_args=extra_args, host_cpus=exp.host_cpus,
+                      plugin=pathlen.boot_plugin(counting, boot_dir) if counting else None)
 
 
 def _guest_machine(exp: Experiment) -> qemu.Machine:
@@ -119,13 +120,14 @@ def _guest_machine(exp: Experiment) -> qemu.Machine:
 
 def boot_guest(plan_lines: list[tuple[str, list[str]]], boot_dir: Path, timeout: float, on_line=None, *,
                machine: qemu.Machine | None = None, extra_args: str = "",
-               host_cpus: list[int] | None = None) -> BootOutcome:
+               host_cpus: list[int] | None = None, plugin: str | None = None) -> BootOutcome:
     """Boot our kernel in our QEMU once with a plan (lines "<id> <arguments>", see
     csrc/guest/init), wait for power-off or the timeout and unpack the guest's result
     files into boot_dir. The console log stays in boot_dir/console.log; the outcome says
     whether the guest hung (timeout), panicked, crashed QEMU or wrote no results.
     Each vCPU thread is pinned to its own host CPU (``host_cpus``, default vCPU n on
-    CPU n; uintrlab.pinning): the outcome's ``pinning`` records it, or why it could not."""
+    CPU n; uintrlab.pinning): the outcome's ``pinning`` records it, or why it could not.
+    ``plugin``: a TCG plugin with its arguments (uintrlab.pathlen.plugin_arg)."""
     machine = machine or qemu.machine("guest")
     qemu_bin, kernel = builds.component("qemu"), builds.component("kernel")
     outcome = BootOutcome("tcg", 0)
@@ -137,7 +139,7 @@ def boot_guest(plan_lines: list[tuple[str, list[str]]], boot_dir: Path, timeout:
     with open(disk, "wb") as f:
         f.truncate(qemu.RESULTS_DISK_BYTES)
     cmd = qemu.command(machine, qemu_bin, kernel, initrd=initrd, disk=disk, append=extra_args,
-                       name=f"uintrlab-{boot_dir.name}")
+                       name=f"uintrlab-{boot_dir.name}", plugin=plugin)
     (boot_dir / "qemu-command.txt").write_text(" ".join(cmd) + "\n")
     console = boot_dir / "console.log"
     t0 = time.monotonic()
@@ -189,7 +191,7 @@ def _panic_line(text: str) -> str:
 
 
 def _boot_native(exp: Experiment, plan: list[Condition], boot_dir: Path, timeout: float,
-                 on_line, extra_args: str = "") -> BootOutcome:
+                 on_line, extra_args: str = "", counting: None = None) -> BootOutcome:
     outcome = BootOutcome("native", 0)
     info = {"kernel_release": os.uname().release, "cpus_online": os.cpu_count()}
     cs = Path("/sys/devices/system/clocksource/clocksource0/current_clocksource")
@@ -259,6 +261,8 @@ def run(exp: Experiment, out_root: Path, run_id: str | None = None, progress: bo
     conditions = exp.conditions(known)
     for p in exp.platforms:
         check_platform(p)
+    # path lengths: the plugin and System.map checked before any boot (uintrlab.pathlen)
+    counting = pathlen.prepare() if exp.path_lengths else None
     # Natively, mechanisms this host cannot run (UINTR on a CPU without it) are left out
     # of the plan, said in the log and recorded in the metadata; asking only for them is
     # an error. The guest (tcg) runs every mechanism.
@@ -285,6 +289,8 @@ def run(exp: Experiment, out_root: Path, run_id: str | None = None, progress: bo
         "platforms": {p: _platform_info(exp, p) for p in exp.platforms}, "boots": [],
         "skipped_on_platform": {"native": native_skip} if native_skip else {},
     }
+    if counting:    # a counting run: pathlen/ tables, no samples/ (never latency statistics)
+        meta["kind"], meta["path_lengths"] = "path-lengths", counting
     data.write_metadata(meta, run_dir / "metadata.json")
     per_boot = sum(exp.messages(c) for c in conditions)
     total = per_boot * exp.boots * len(exp.platforms)
@@ -310,7 +316,7 @@ def run(exp: Experiment, out_root: Path, run_id: str | None = None, progress: bo
                 boot_fn = _boot_tcg if platform == "tcg" else _boot_native
                 extra = fault(platform, b) if fault else ""
                 load0 = hostload.snapshot()
-                outcome = boot_fn(exp, plan, boot_dir, timeout, on_line, extra)
+                outcome = boot_fn(exp, plan, boot_dir, timeout, on_line, extra, counting)
                 outcome.host_load = hostload.between(load0, hostload.snapshot())
                 _other_on_pinned_cpus(outcome)
                 if outcome.pinning.get("warning"):
@@ -336,7 +342,12 @@ def run(exp: Experiment, out_root: Path, run_id: str | None = None, progress: bo
                 if rec["console_log"]:
                     rec["console_log"] = str(Path(rec["console_log"]).relative_to(run_dir))
                 meta["boots"].append(rec)
-                if frames:
+                if counting and outcome.status == "ok":
+                    try:
+                        pathlen.collect_boot(boot_dir, plan, frames, outcome.conditions, run_dir, platform, b)
+                    except pathlen.PathLengthError as e:
+                        problems.append(f"{platform} boot {b}: path lengths: {e}")
+                elif frames and not counting:
                     data.write_boot_samples(pd.concat(frames, ignore_index=True), run_dir, platform, b)
                 data.write_metadata(meta, run_dir / "metadata.json")
     finally:
