@@ -11,6 +11,9 @@
  *       (the kernel is not relocatable: no KASLR, the addresses hold as they are)
  * mmio  count memory accesses that hit MMIO (default on); off saves a callback per
  *       kernel memory access
+ * trace a diagnostic file: every translation block a vCPU executes while one of its
+ *       windows is open ("<vcpu> <W|R> <address> <instructions>"), to see where two
+ *       counts of one message differ (slow; not for counting runs)
  *
  * WINDOWS. A vCPU that executes BENCH_MARK_T0 opens its writer window and closes it at
  * BENCH_MARK_NOTIFIED: one "W" row, the writer's cost of one notification (store +
@@ -44,7 +47,10 @@
  *
  * COUNTERS (cumulative per vCPU; a row gives the difference between its window's
  * edges): instructions by the virtual address of the translation block (kernel half =
- * bit 63 set; a block never straddles the halves), entries of the kernel entry points
+ * bit 63 set; a block never straddles the halves), counted as QEMU executes them: a
+ * rep-prefixed string instruction that runs N >= 1 times counts N + 1 (QEMU executes
+ * it once more to find the count zero, as its icount does; gdb's single-step counts N),
+ * entries of the kernel entry points
  * in HOOKS (looked up in System.map; every other asm_sysvec_* counts as irqs_other,
  * every other asm_exc_* as exceptions), executions of WRMSR (0f 30), HLT (f4), SENDUIPI
  * (f3 [REX] 0f c7 /6, register form) and UIRET (f3 0f 01 ec) by opcode, and memory
@@ -229,7 +235,7 @@ struct vcpu {
 static struct vcpu *vcpus;
 static int n_vcpus;
 static bool count_mmio = true;
-static FILE *out;
+static FILE *out, *trace;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t order_next, rows, anomalies;
 
@@ -251,21 +257,38 @@ static inline void frames_reset(struct vcpu *v)
 
 /* ---------------------------------------------------------------- execution */
 
+/* udata of a block: its address | its instruction count (a block has at most 512) */
+#define TB_PACK(va, n)	((void *)(uintptr_t)((va) << 12 | (n)))
+#define TB_N(ud)	((uintptr_t)(ud) & 0xfff)
+
+static void trace_tb(unsigned int idx, const struct vcpu *v, void *ud)
+{
+	uint64_t va = (uint64_t)((int64_t)(uintptr_t)ud >> 12);
+
+	pthread_mutex_lock(&out_lock);
+	fprintf(trace, "%u %c %016" PRIx64 " %u\n", idx, v->w_open ? 'W' : 'R', va, (unsigned)TB_N(ud));
+	pthread_mutex_unlock(&out_lock);
+}
+
 static void tb_user(unsigned int idx, void *ud)
 {
 	struct vcpu *v = &vcpus[idx];
 
-	add(v, C_INSN_USER, (uintptr_t)ud);
+	add(v, C_INSN_USER, TB_N(ud));
 	frames_reset(v);        /* user code runs: no interrupt is in progress */
+	if (__builtin_expect(trace != NULL, 0) && v->window)
+		trace_tb(idx, v, ud);
 }
 
 static void tb_kernel(unsigned int idx, void *ud)
 {
 	struct vcpu *v = &vcpus[idx];
 
-	add(v, C_INSN_KERNEL, (uintptr_t)ud);
+	add(v, C_INSN_KERNEL, TB_N(ud));
 	if (v->n_foreign)
-		add(v, C_FOREIGN_INSN, (uintptr_t)ud);
+		add(v, C_FOREIGN_INSN, TB_N(ud));
+	if (__builtin_expect(trace != NULL, 0) && v->window)
+		trace_tb(idx, v, ud);
 }
 
 /* udata of an entry: its index | the instructions from it to the end of its block */
@@ -410,6 +433,14 @@ static void on_marker(unsigned int idx, void *ud)
 		now[k] = get(&v->c[k]);
 	now[C_INSN_USER] -= UD_TAIL(ud);        /* the block's callback counted them all */
 	frames_reset(v);
+	if (trace) {
+		static const char *const what[] = { "T0", "NOTIFIED", "T1", "WAIT" };
+
+		pthread_mutex_lock(&out_lock);
+		fprintf(trace, "# %u %s (%u instructions of its block from it on)\n", idx,
+			what[UD_LOW(ud)], UD_TAIL(ud));
+		pthread_mutex_unlock(&out_lock);
+	}
 	switch ((enum marker_kind)UD_LOW(ud)) {
 	case MK_T0:
 		if (v->w_open)
@@ -517,8 +548,9 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	bool kernel = (int64_t)qemu_plugin_tb_vaddr(tb) < 0;
 
 	(void)id;
-	qemu_plugin_register_vcpu_tb_exec_cb(tb, kernel ? tb_kernel : tb_user,
-					     QEMU_PLUGIN_CB_NO_REGS, (void *)(uintptr_t)n);
+	/* the address keeps its low 52 bits: canonical addresses sign-extend from bit 47 */
+	qemu_plugin_register_vcpu_tb_exec_cb(tb, kernel ? tb_kernel : tb_user, QEMU_PLUGIN_CB_NO_REGS,
+					     TB_PACK(qemu_plugin_tb_vaddr(tb), n));
 	for (size_t i = 0; i < n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
 		const uint8_t *b = qemu_plugin_insn_data(insn);
@@ -574,6 +606,9 @@ static void at_exit(qemu_plugin_id_t id, void *p)
 	}
 	pthread_mutex_lock(&out_lock);
 	fprintf(out, "# end rows=%" PRIu64 " anomalies=%" PRIu64 "\n", rows, anomalies);
+	if (trace)
+		fclose(trace);
+	trace = NULL;
 	fclose(out);
 	out = NULL;
 	pthread_mutex_unlock(&out_lock);
@@ -660,7 +695,7 @@ static int read_map(const char *path)
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc,
 					   char **argv)
 {
-	const char *out_path = NULL, *map = NULL;
+	const char *out_path = NULL, *map = NULL, *trace_path = NULL;
 
 	if (!info->system_emulation || strcmp(info->target_name, "x86_64"))
 		return fail("needs qemu-system-x86_64 (this is %s%s)", info->target_name,
@@ -674,11 +709,13 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 			out_path = eq + 1;
 		else if (!strncmp(a, "map=", 4))
 			map = eq + 1;
+		else if (!strncmp(a, "trace=", 6))
+			trace_path = eq + 1;
 		else if (!strncmp(a, "mmio=", 5)) {
 			if (!qemu_plugin_bool_parse("mmio", eq + 1, &count_mmio))
 				return fail("argument '%s': mmio takes on or off", a);
 		} else
-			return fail("argument '%s': unknown (out=, map=, mmio=)", a);
+			return fail("argument '%s': unknown (out=, map=, mmio=, trace=)", a);
 	}
 	if (!out_path || !map)
 		return fail("needs out=FILE and map=System.map");
@@ -688,6 +725,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 	if (!out)
 		return fail("out=%s: cannot write: %s", out_path, strerror(errno));
 	setvbuf(out, NULL, _IOFBF, 1 << 20);
+	if (trace_path && !(trace = fopen(trace_path, "w")))
+		return fail("trace=%s: cannot write: %s", trace_path, strerror(errno));
 	n_vcpus = info->system.max_vcpus;
 	vcpus = aligned_alloc(64, sizeof(*vcpus) * (size_t)n_vcpus);
 	memset(vcpus, 0, sizeof(*vcpus) * (size_t)n_vcpus);
