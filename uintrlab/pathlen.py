@@ -307,6 +307,8 @@ def per_message(out: Output, conditions: list[Condition], platform: str = "tcg",
                               f"sent {expected} messages: the guest's harness has no markers "
                               "(an old harness?) or the plugin did not recognise them")
     counters = out.counters
+    # the interrupts that are part of no message (the plugin's hooks marked foreign)
+    foreign = sorted({h["counter"] for h in out.hooks.values() if h["foreign"]})
     frames, wi, ri = [], 0, 0
     for c in conditions:
         n = 0 if c.samples is None else len(c.samples)
@@ -343,6 +345,8 @@ def per_message(out: Output, conditions: list[Condition], platform: str = "tcg",
         cols = {f"writer_{k}": w[k] for k in counters}
         cols |= {f"reader_{k}": rr[k] for k in counters}
         cols |= {f"reader_pre_{k}": rr[f"pre_{k}"] for k in counters}
+        for side, part, pre in (("writer", w, ""), ("reader", rr, ""), ("reader_pre", rr, "pre_")):
+            cols[f"{side}_foreign_irqs"] = sum((part[pre + k] for k in foreign), pd.Series(0, index=part.index))
         frames.append(pd.concat([f, pd.DataFrame(cols)], axis=1))
         wi, ri = wi + n, ri + n + 1
     if wi != len(writer) or ri != len(reader):
@@ -396,6 +400,53 @@ def collect_boot(boot_dir: Path, plan, samples: list[pd.DataFrame], records: dic
                        records.get(c.id, {}).get("reader_cpu_seen")) for c in plan]
     df = per_message(read_output(Path(boot_dir) / OUTPUT_NAME), conds, platform, boot)
     return write_boot(df, run_dir, platform, boot)
+
+
+def count_columns(df: pd.DataFrame) -> list[str]:
+    """The count columns of a per-message table (writer_*, reader_*, reader_pre_*)."""
+    return [c for c in df.columns if c.startswith(("writer_", "reader_")) and c != "reader_split"]
+
+
+def clean(df: pd.DataFrame) -> pd.Series:
+    """Messages whose writer and reader windows hold no foreign interrupt (timer, irq_work,
+    device) and whose reader's CPU did not restart its stopped tick on waking: the ones
+    whose counts the timing of the run cannot change (see data/README.md)."""
+    ok = (df["writer_foreign_irqs"] == 0) & (df["reader_foreign_irqs"] == 0)
+    if "reader_tick_restarts" in df:
+        ok &= df["reader_tick_restarts"] == 0
+    return ok
+
+
+def determinism(df: pd.DataFrame) -> pd.DataFrame:
+    """Per condition and count column, over the measured (not warm-up) messages of several
+    boots of one plan: ``identical`` = the share of messages (by ``seq``) whose count is the
+    same in every boot, ``identical_clean`` = the same among messages clean (:func:`clean`)
+    in every boot, ``clean_values`` = the distinct counts of clean messages, and the range
+    of all. Columns that are 0 throughout are left out."""
+    m = df[~df["warmup"]].copy()
+    boots = m["boot"].nunique()
+    if boots < 2:
+        raise PathLengthError(f"determinism needs two boots or more of one plan, got {boots}")
+    m["_clean"] = clean(m)
+    out = []
+    for (mech, mode), g in m.groupby(["mechanism", "mode"], observed=True):
+        per = g.groupby("seq")
+        if (per.size() != boots).any():
+            raise PathLengthError(f"{mech}-{mode}: not every message is in every boot")
+        all_clean = per["_clean"].transform("all")
+        for col in count_columns(g):
+            if not g[col].any():
+                continue
+            same = per[col].nunique() == 1
+            same_clean = g[all_clean].groupby("seq")[col].nunique() == 1
+            vals = sorted(g.loc[g["_clean"], col].unique().tolist())
+            out.append({"mechanism": mech, "mode": mode, "column": col, "boots": boots,
+                        "messages": int(per.ngroups), "identical": float(same.mean()),
+                        "clean_messages": int(same_clean.size),
+                        "identical_clean": float(same_clean.mean()) if len(same_clean) else float("nan"),
+                        "clean_values": " ".join(map(str, vals[:6])) + (" …" if len(vals) > 6 else ""),
+                        "min": int(g[col].min()), "median": float(g[col].median()), "max": int(g[col].max())})
+    return pd.DataFrame(out)
 
 
 def load_run(run_dir: str | Path) -> pd.DataFrame:
