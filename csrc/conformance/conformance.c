@@ -41,6 +41,7 @@
 
 #include <linux/uintr.h>
 
+#include "common.h"
 #include "conformance.h"
 
 /* ---------------------------------------------------------------- basics */
@@ -80,66 +81,6 @@ static int result_fd = -1;	/* where a case's process reports why it failed */
 		if ((var) < 0)						\
 			FAIL("%s failed: %s", #call, strerror(errno));	\
 	} while (0)
-
-static long uintr_register_handler(void *handler, unsigned int flags)
-{
-	return syscall(__NR_uintr_register_handler, handler, flags);
-}
-
-static long uintr_unregister_handler(unsigned int flags)
-{
-	return syscall(__NR_uintr_unregister_handler, flags);
-}
-
-static long uintr_vector_fd(uint64_t vector, unsigned int flags)
-{
-	return syscall(__NR_uintr_vector_fd, vector, flags);
-}
-
-static long uintr_register_sender(int fd, unsigned int flags)
-{
-	return syscall(__NR_uintr_register_sender, fd, flags);
-}
-
-static long uintr_unregister_sender(int index, unsigned int flags)
-{
-	return syscall(__NR_uintr_unregister_sender, index, flags);
-}
-
-static long uintr_wait(uint64_t timeout_us, unsigned int flags)
-{
-	return syscall(__NR_uintr_wait, timeout_us, flags);
-}
-
-static long uintr_alt_stack(void *stack, uint64_t size, unsigned int flags)
-{
-	return syscall(__NR_uintr_alt_stack, stack, size, flags);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);	/* vDSO: stays in user mode */
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static void sleep_us(long us)
-{
-	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-static int pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
 
 static int online_cpus(void)
 {
@@ -249,7 +190,7 @@ static uint64_t ld(volatile uint64_t *p)
 /* Spin in user mode (no system call) until *p >= want; false on timeout. */
 static bool spin_until(volatile uint64_t *p, uint64_t want, double seconds)
 {
-	uint64_t end = now_ns() + (uint64_t)(seconds * 1e9);
+	int64_t end = now_ns() + (int64_t)(seconds * 1e9);
 
 	while (ld(p) < want) {
 		if (now_ns() > end)
@@ -262,7 +203,7 @@ static bool spin_until(volatile uint64_t *p, uint64_t want, double seconds)
 /* Same, yielding the CPU between looks (for tasks sharing a CPU). */
 static bool yield_until(volatile uint64_t *p, uint64_t want, double seconds)
 {
-	uint64_t end = now_ns() + (uint64_t)(seconds * 1e9);
+	int64_t end = now_ns() + (int64_t)(seconds * 1e9);
 
 	while (ld(p) < want) {
 		if (now_ns() > end)
@@ -275,7 +216,7 @@ static bool yield_until(volatile uint64_t *p, uint64_t want, double seconds)
 /* Let a notification already on its way be processed (kernel round trips). */
 static void settle(void)
 {
-	uint64_t end = now_ns() + 20 * 1000000ull;
+	int64_t end = now_ns() + 20 * 1000000;
 
 	while (now_ns() < end)
 		getppid();
@@ -309,7 +250,7 @@ static pid_t spawn(int cpu, int (*fn)(void *), void *arg)
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		if (cpu >= 0 && pin(cpu))
+		if (cpu >= 0 && pin_to_cpu(cpu))
 			_exit(99);
 		_exit(fn(arg));
 	}
@@ -319,7 +260,7 @@ static pid_t spawn(int cpu, int (*fn)(void *), void *arg)
 /* Wait for @pid; its wait status, or -1 after @seconds (it is killed). */
 static int reap(pid_t pid, double seconds)
 {
-	uint64_t end = now_ns() + (uint64_t)(seconds * 1e9);
+	int64_t end = now_ns() + (int64_t)(seconds * 1e9);
 	int status;
 
 	for (;;) {
@@ -334,7 +275,7 @@ static int reap(pid_t pid, double seconds)
 			waitpid(pid, &status, 0);
 			return -1;
 		}
-		sleep_us(1000);
+		sleep_ns(1000000);
 	}
 }
 
@@ -414,15 +355,6 @@ static int do_uiret(void *arg)
 
 /* ---------------------------------------------------------- enumeration */
 
-static bool cpuid_uintr(void)
-{
-	unsigned int a, b, c, d;
-
-	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
-		return false;
-	return d & (1u << 5);
-}
-
 /* How many "flags" lines of /proc/cpuinfo carry the word "uintr", of how many. */
 static int cpuinfo_uintr(int *lines)
 {
@@ -446,7 +378,7 @@ static int cpuinfo_uintr(int *lines)
 
 static int t_cpuid_bit(void)
 {
-	CHECK(cpuid_uintr(), "CPUID.(EAX=7,ECX=0):EDX[5] is clear");
+	CHECK(cpu_has_uintr(), "CPUID.(EAX=7,ECX=0):EDX[5] is clear");
 	return 0;
 }
 
@@ -465,7 +397,7 @@ static int t_cpuinfo_flag(void)
 static int t_testui_every_cpu(void)
 {
 	for (int cpu = 0; cpu < online_cpus(); cpu++) {
-		CHECK(pin(cpu) == 0, "cannot run on CPU %d", cpu);
+		CHECK(pin_to_cpu(cpu) == 0, "cannot run on CPU %d", cpu);
 		_clui();
 		CHECK(!_testui(), "CPU %d: TESTUI reports UIF=1 after CLUI", cpu);
 		_stui();
@@ -875,7 +807,7 @@ static int t_clui_holds_stui_delivers(void)
 	_clui();
 	_senduipi(idx);
 	settle();
-	sleep_us(20000);
+	sleep_ns(20000000);
 	CHECK(delivered == 0, "delivered while UIF=0");
 	_stui();
 	CHECK(delivered == 1, "not delivered at once by STUI (%llu)",
@@ -983,7 +915,7 @@ static int t_rdpid_still_decodes(void)
 	if (!(c & (1u << 22)))
 		return 0;	/* no RDPID on this CPU model: nothing to check */
 	for (int cpu = 0; cpu < online_cpus(); cpu++) {
-		CHECK(pin(cpu) == 0, "pin");
+		CHECK(pin_to_cpu(cpu) == 0, "pin");
 		asm volatile(".byte 0xf3, 0x0f, 0xc7, 0xf8" : "=a"(v));	/* rdpid rax */
 		CHECK((v & 0xfff) == (uint64_t)cpu, "RDPID on CPU %d returned %#llx", cpu,
 		      (unsigned long long)v);
@@ -1162,11 +1094,11 @@ static int sender_main(void *p)
 	if (idx < 0)
 		return sender_fail("sender: uintr_register_sender: %s", strerror(errno));
 	if (a->delay_us)
-		sleep_us(a->delay_us);
+		sleep_ns(a->delay_us * 1000);
 	base = ld(&sh->count[a->vector]);
 	for (long i = 0; i < a->n && !sh->stop; i++) {
 		if (a->migrate_every && i % a->migrate_every == 0)
-			pin((int)((i / a->migrate_every) % 2));
+			pin_to_cpu((int)((i / a->migrate_every) % 2));
 		if (a->wait_ready && !yield_until(&sh->ready, i + 1, a->timeout))
 			return sender_fail("sender: receiver not ready for message %ld", i);
 		_senduipi(idx);
@@ -1186,7 +1118,7 @@ static int receiver_setup(int vector, int cpu, long *fd)
 	sh = shared_new();
 	CHECK(sh, "mmap: %s", strerror(errno));
 	if (cpu >= 0)
-		CHECK(pin(cpu) == 0, "cannot run on CPU %d", cpu);
+		CHECK(pin_to_cpu(cpu) == 0, "cannot run on CPU %d", cpu);
 	if (become_receiver())
 		return 1;
 	EXPECT_OK(*fd, uintr_vector_fd(vector, 0));
@@ -1238,7 +1170,7 @@ static int descheduled_case(int nvec)
 	CHECK(online_cpus() >= 2, "needs 2 CPUs");
 	sh = shared_new();
 	CHECK(sh && pipe(p) == 0, "setup failed");
-	CHECK(pin(0) == 0, "pin");
+	CHECK(pin_to_cpu(0) == 0, "pin");
 	if (become_receiver())
 		return 1;
 	idt_before = irq_count("UIN");
@@ -1250,9 +1182,9 @@ static int descheduled_case(int nvec)
 	}
 	/* wake us once everything is sent */
 	if (fork() == 0) {
-		pin(1);
+		pin_to_cpu(1);
 		yield_until(&sh->sent, nvec, 20);
-		sleep_us(20000);
+		sleep_ns(20000000);
 		_exit(write(p[1], "x", 1) == 1 ? 0 : 1);
 	}
 	CHECK(read(p[0], &c, 1) == 1, "read: %s", strerror(errno));
@@ -1263,7 +1195,7 @@ static int descheduled_case(int nvec)
 	CHECK(spin_until(&sh->total, nvec, 5), "%llu of %d posted while switched out were delivered",
 	      (unsigned long long)sh->total, nvec);
 	settle();
-	sleep_us(50000);
+	sleep_ns(50000000);
 	for (int i = 0; i < nvec; i++)
 		CHECK(sh->count[vec[i]] == 1, "vector %d delivered %llu times, expected once",
 		      vec[i], (unsigned long long)sh->count[vec[i]]);
@@ -1288,7 +1220,7 @@ static int t_suppressed_posts_recorded(void)
 static int t_blocking_wait(void)
 {
 	struct sender_args a = { .vector = 33, .n = 1, .delay_us = 200000, .timeout = 10 };
-	uint64_t t0, slept;
+	int64_t t0, slept;
 	long fd, r;
 	pid_t pid;
 
@@ -1301,14 +1233,14 @@ static int t_blocking_wait(void)
 	slept = now_ns() - t0;
 	CHECK(r == 0, "uintr_wait returned %ld errno %d (%s)", r, errno, strerror(errno));
 	CHECK(spin_until(&sh->count[33], 1, 1), "uintr_wait returned but nothing was delivered");
-	CHECK(slept > 50000000ull, "uintr_wait returned after %llu us, before the send",
+	CHECK(slept > 50000000, "uintr_wait returned after %llu us, before the send",
 	      (unsigned long long)slept / 1000);
 	return finish_sender(pid, 10);
 }
 
 static int t_wait_timeout(void)
 {
-	uint64_t t0;
+	int64_t t0;
 	long r;
 
 	if (become_receiver())
@@ -1376,7 +1308,7 @@ static int t_receiver_migrates(void)
 		CHECK(yield_until(&sh->count[21], 200 * step, 20),
 		      "step %d (CPU %d): %llu of %d delivered", step, (step - 1) % 2,
 		      (unsigned long long)sh->count[21], 200 * step);
-		CHECK(pin(step % 2) == 0, "sched_setaffinity");
+		CHECK(pin_to_cpu(step % 2) == 0, "sched_setaffinity");
 	}
 	if (finish_sender(pid, 20))
 		return 1;
@@ -1422,18 +1354,18 @@ static int t_uif_follows_task(void)
 	_stui();
 	/* CPU 1's UIF is 0 now (a task the kernel does not track ran CLUI) */
 	CHECK(reap(spawn(1, do_clui, NULL), 10) == 0, "CLUI on CPU 1 failed");
-	CHECK(pin(1) == 0, "sched_setaffinity");
+	CHECK(pin_to_cpu(1) == 0, "sched_setaffinity");
 	pid = spawn(0, sender_main, &a);
 	sh->ready = 1;
 	CHECK(spin_until(&sh->count[23], 1, 10),
 	      "no delivery on CPU 1 after STUI on CPU 0 (UIF did not follow the task)");
 	_clui();
 	CHECK(reap(spawn(0, do_stui, NULL), 10) == 0, "STUI on CPU 0 failed");
-	CHECK(pin(0) == 0, "sched_setaffinity");
+	CHECK(pin_to_cpu(0) == 0, "sched_setaffinity");
 	sh->ready = 2;
 	yield_until(&sh->sent, 2, 10);
 	settle();
-	sleep_us(20000);
+	sleep_ns(20000000);
 	CHECK(sh->count[23] == 1, "delivered on CPU 0 after CLUI on CPU 1 (UIF=0 did not follow)");
 	_stui();
 	CHECK(spin_until(&sh->count[23], 2, 5), "held interrupt not delivered by STUI");
@@ -1457,7 +1389,7 @@ static int t_on_never_stuck(void)
 	a.fd = (int)fd;
 	pid = spawn(1, sender_main, &a);
 	for (long i = 0; i < n; i++) {
-		uint64_t end = now_ns() + 10000000000ull;
+		int64_t end = now_ns() + 10000000000ll;
 
 		sh->ready = i + 1;
 		while (ld(&sh->count[25]) < (uint64_t)i + 1) {
@@ -1473,7 +1405,7 @@ static int t_on_never_stuck(void)
 				uintr_wait(1000000, 0);
 				break;
 			case 2:
-				sleep_us(50);
+				sleep_ns(50000);
 				break;
 			default:
 				sched_yield();
@@ -1536,7 +1468,7 @@ static int t_stress_100k(void)
 	if (finish_sender(pid, 30))
 		return 1;
 	settle();
-	sleep_us(100000);
+	sleep_ns(100000000);
 	CHECK(sh->count[31] == (uint64_t)n && sh->total == (uint64_t)n,
 	      "%llu deliveries (%llu in all) for %ld sends",
 	      (unsigned long long)sh->count[31], (unsigned long long)sh->total, n);
@@ -1557,10 +1489,10 @@ static int orphan_sender(void *arg)
 		return sender_fail("sender: first interrupt not delivered");
 	sh->flag[0] = 1;		/* receiver: go away */
 	while (getppid() == receiver)	/* reparented to the case once it has exited */
-		sleep_us(1000);
+		sleep_ns(1000000);
 	for (int i = 0; i < 1000; i++)
 		_senduipi(idx);		/* dropped: must not fault, oops or arrive */
-	sleep_us(20000);
+	sleep_ns(20000000);
 	return 0;
 }
 
@@ -1625,7 +1557,7 @@ static int t_unregistered_receiver_drops(void)
 	if (finish_sender(pid, 20))
 		return 1;
 	settle();
-	sleep_us(50000);
+	sleep_ns(50000000);
 	CHECK(sh->count[41] == 1, "%llu deliveries: sends to an unregistered receiver arrived",
 	      (unsigned long long)sh->count[41]);
 	return 0;
@@ -1635,38 +1567,12 @@ static int t_unregistered_receiver_drops(void)
 
 /* ------------------------------------------ event receivers (uintr_event) */
 
-static long uintr_register_event(int efd, unsigned int flags)
-{
-	return syscall(__NR_uintr_register_event, efd, flags);
-}
-
-static long uintr_unregister_event(unsigned int flags)
-{
-	return syscall(__NR_uintr_unregister_event, flags);
-}
-
 /*
  * Shared slots of the event cases: a receiver in another process publishes
  * its pid and vector fd number, a sender takes the fd with pidfd_getfd().
  */
 #define EV_PID		0
 #define EV_FD		1
-
-/* The vector fd @fd of process @pid, as a UITT index of this process. */
-static long sender_from(pid_t pid, int fd)
-{
-	long pidfd = syscall(SYS_pidfd_open, pid, 0), myfd, idx;
-
-	if (pidfd < 0)
-		return -1;
-	myfd = syscall(SYS_pidfd_getfd, (int)pidfd, fd, 0);
-	close((int)pidfd);
-	if (myfd < 0)
-		return -1;
-	idx = uintr_register_sender((int)myfd, 0);
-	close((int)myfd);
-	return idx;
-}
 
 /*
  * Become an event receiver (a receiver already, or registering the handler
@@ -1693,18 +1599,18 @@ static int become_event_receiver(int *efd, int *ep, bool fresh)
  */
 static bool event_collect(int efd, int ep, int vector, uint64_t want, double seconds)
 {
-	uint64_t end = now_ns() + (uint64_t)(seconds * 1e9);
+	int64_t end = now_ns() + (int64_t)(seconds * 1e9);
 	struct epoll_event ev;
 	uint64_t n;
 
 	while (ld(&sh->count[vector]) < want) {
-		int64_t left = (int64_t)(end - now_ns());
+		int64_t left = end - now_ns();
 
 		if (left <= 0)
 			return false;
 		if (epoll_wait(ep, &ev, 1, (int)(left / 1000000) + 1) < 0 && errno != EINTR)
 			return false;
-		if (read(efd, &n, sizeof(n)) == sizeof(n))
+		if (eventfd_drain(efd, &n) == 0)
 			__atomic_add_fetch(&sh->count[vector], n, __ATOMIC_SEQ_CST);
 	}
 	return true;
@@ -1742,7 +1648,7 @@ struct ev_sender {
 static int ev_sender_main(void *p)
 {
 	struct ev_sender *a = p;
-	long idx = a->receiver ? sender_from(a->receiver, a->fd)
+	long idx = a->receiver ? uintr_sender_from(a->receiver, a->fd)
 			       : uintr_register_sender(a->fd, 0);
 	uint64_t base = ld(&sh->count[a->vector]);
 
@@ -1750,7 +1656,7 @@ static int ev_sender_main(void *p)
 		return sender_fail("sender: no UITT entry: %s", strerror(errno));
 	for (long i = 0; i < a->n && !sh->stop; i++) {
 		if (a->wait_asleep) {
-			uint64_t end = now_ns() + 2000000000ull;
+			int64_t end = now_ns() + 2000000000ll;
 
 			while (!asleep(a->receiver ? a->receiver : getppid())) {
 				if (now_ns() > end)
@@ -1831,7 +1737,7 @@ static int t_event_follows_task(void)
 	for (int i = 0; i < 100; i++) {
 		pid_t pid;
 
-		CHECK(pin(i % 2) == 0, "pin");
+		CHECK(pin_to_cpu(i % 2) == 0, "pin");
 		pid = spawn(-1, ev_sender_main, &a);
 		CHECK(event_collect(efd, ep, 9, (uint64_t)i + 1, 10),
 		      "event %d lost after moving to CPU %d", i, i % 2);
@@ -1864,13 +1770,13 @@ static int t_event_coexists_with_ordinary(void)
 		return 1;
 	other = spawn(1, ordinary_receiver_main, NULL);
 	for (int i = 0; i < 1000 && !__atomic_load_n(&sh->flag[EV_PID], __ATOMIC_SEQ_CST); i++)
-		sleep_us(10000);
+		sleep_ns(10000000);
 	CHECK(sh->flag[EV_PID] && sh->flag[EV_FD] >= 0, "the ordinary receiver did not start");
 	pid = fork();
 	if (pid == 0) {
-		pin(1);
+		pin_to_cpu(1);
 		ia = uintr_register_sender((int)fd, 0);
-		ib = sender_from(other, sh->flag[EV_FD]);
+		ib = uintr_sender_from(other, sh->flag[EV_FD]);
 		if (ia < 0 || ib < 0)
 			_exit(sender_fail("sender: registration failed: %s", strerror(errno)));
 		for (int i = 0; i < 300; i++) {
@@ -1915,7 +1821,7 @@ static int second_event_receiver_main(void *arg)
 		struct epoll_event ev;
 		uint64_t v;
 
-		if (epoll_wait(ep, &ev, 1, 100) > 0 && read(efd, &v, sizeof(v)) == sizeof(v))
+		if (epoll_wait(ep, &ev, 1, 100) > 0 && eventfd_drain(efd, &v) == 0)
 			n += v;
 	}
 	sh->count[63] = n;
@@ -1933,7 +1839,7 @@ static int t_event_isolation(void)
 		return 1;
 	other = spawn(1, second_event_receiver_main, NULL);
 	for (int i = 0; i < 1000 && !__atomic_load_n(&sh->flag[EV_PID], __ATOMIC_SEQ_CST); i++)
-		sleep_us(10000);
+		sleep_ns(10000000);
 	CHECK(sh->flag[EV_PID], "the second event receiver did not start");
 	a.fd = (int)fd;
 	pid = spawn(1, ev_sender_main, &a);
@@ -2008,10 +1914,10 @@ static int t_event_receiver_exits(void)
 	CHECK(sh, "mmap");
 	rcv = spawn(1, exiting_event_receiver_main, NULL);
 	for (int i = 0; i < 1000 && !__atomic_load_n(&sh->flag[EV_PID], __ATOMIC_SEQ_CST); i++)
-		sleep_us(10000);
+		sleep_ns(10000000);
 	CHECK(sh->flag[EV_PID], "the receiver did not start");
-	pin(0);
-	EXPECT_OK(idx, sender_from(rcv, sh->flag[EV_FD]));
+	pin_to_cpu(0);
+	EXPECT_OK(idx, uintr_sender_from(rcv, sh->flag[EV_FD]));
 	for (int i = 0; i < 50; i++) {
 		_senduipi(idx);
 		CHECK(yield_until(&sh->count[2], (uint64_t)i + 1, 10), "event %d not signalled", i);
@@ -2100,7 +2006,7 @@ static int t_kernel_log_clean(void)
 
 static int t_no_cpuid_bit(void)
 {
-	CHECK(!cpuid_uintr(), "CPUID.(EAX=7,ECX=0):EDX[5] is set");
+	CHECK(!cpu_has_uintr(), "CPUID.(EAX=7,ECX=0):EDX[5] is set");
 	return 0;
 }
 
