@@ -35,17 +35,17 @@ int result_fd = -1;
 /* The title of each topic, as --list prints it (and the READMEs show it). */
 static const char *const topic_titles[TOPIC_COUNT] = {
 	[TOPIC_ENUMERATION] = "Enumeration",
-	[TOPIC_ERRNO] = "Bad input: one errno per line of the table in Documentation/x86/uintr.rst",
+	[TOPIC_ERRNO] = "Bad input: every errno of the table in Documentation/x86/uintr.rst",
 	[TOPIC_LIFECYCLE] = "Life cycle",
 	[TOPIC_DELIVERY] = "Delivery on one CPU",
-	[TOPIC_EXEC_FORK] = "exec and fork",
+	[TOPIC_EXEC_FORK] = "After exec and fork",
 	[TOPIC_FAULTS] = "Faults",
-	[TOPIC_CROSS_CPU] = "Two processes, two CPUs; uintr_wait()",
+	[TOPIC_CROSS_CPU] = "Two processes on two CPUs, and uintr_wait()",
 	[TOPIC_MIGRATION] = "Migration, and the study's three symptoms",
 	[TOPIC_SENDERS] = "Several senders, receivers that go away, stress",
 	[TOPIC_EVENTS] = "Event receivers (uintr_register_event)",
 	[TOPIC_NO_UINTR] = "CPU model without UINTR",
-	[TOPIC_KERNEL_LOG] = "Last",
+	[TOPIC_KERNEL_LOG] = "Last: the kernel log",
 };
 
 #define MAX_CASES 256
