@@ -5,8 +5,9 @@
  * A case is a function that returns 0 when it passed, or fails through FAIL() (or
  * CHECK, EXPECT_ERR, EXPECT_OK) with a reason. It registers itself:
  *
- *	#define TOPIC TOPIC_DELIVERY
  *	#include "harness.h"
+ *
+ *	#define TOPIC TOPIC_DELIVERY
  *
  *	CASE(self_send_delivery, SUITE_UINTR, 20, "SENDUIPI to itself: one delivery")
  *	{

@@ -28,7 +28,6 @@ volatile int order[32];
 volatile int norder;
 volatile uint64_t delivered;
 
-/* Sum over CPUs of the /proc/interrupts line @name (e.g. "UIN"), or -1. */
 long long irq_count(const char *name)
 {
 	FILE *f = fopen("/proc/interrupts", "r");
@@ -59,7 +58,6 @@ long long irq_count(const char *name)
 	return sum;
 }
 
-/* How many "flags" lines of /proc/cpuinfo carry the word "uintr", of how many. */
 int cpuinfo_uintr(int *lines)
 {
 	FILE *f = fopen("/proc/cpuinfo", "r");
@@ -114,7 +112,6 @@ uint64_t ld(volatile uint64_t *p)
 	return __atomic_load_n(p, __ATOMIC_SEQ_CST);
 }
 
-/* Spin in user mode (no system call) until *p >= want; false on timeout. */
 bool spin_until(volatile uint64_t *p, uint64_t want, double seconds)
 {
 	int64_t end = now_ns() + (int64_t)(seconds * 1e9);
@@ -127,7 +124,6 @@ bool spin_until(volatile uint64_t *p, uint64_t want, double seconds)
 	return true;
 }
 
-/* Same, yielding the CPU between looks (for tasks sharing a CPU). */
 bool yield_until(volatile uint64_t *p, uint64_t want, double seconds)
 {
 	int64_t end = now_ns() + (int64_t)(seconds * 1e9);
@@ -140,7 +136,6 @@ bool yield_until(volatile uint64_t *p, uint64_t want, double seconds)
 	return true;
 }
 
-/* Let a notification already on its way be processed (kernel round trips). */
 void settle(void)
 {
 	int64_t end = now_ns() + 20 * 1000000;
@@ -149,7 +144,6 @@ void settle(void)
 		getppid();
 }
 
-/* Register uintr_entry and set UIF. */
 int become_receiver(void)
 {
 	if (uintr_register_handler(uintr_entry, 0) < 0)
@@ -158,7 +152,6 @@ int become_receiver(void)
 	return 0;
 }
 
-/* A vector fd for @vector and a UITT entry for it in this process. */
 int self_sender(int vector, int *index)
 {
 	int fd;
@@ -169,7 +162,6 @@ int self_sender(int vector, int *index)
 	return 0;
 }
 
-/* Fork a child that runs fn(arg) pinned to @cpu (-1: anywhere). */
 pid_t spawn(int cpu, int (*fn)(void *), void *arg)
 {
 	pid_t pid = fork();
@@ -182,7 +174,6 @@ pid_t spawn(int cpu, int (*fn)(void *), void *arg)
 	return pid;
 }
 
-/* Wait for @pid; its wait status, or -1 after @seconds (it is killed). */
 int reap(pid_t pid, double seconds)
 {
 	int64_t end = now_ns() + (int64_t)(seconds * 1e9);
@@ -219,7 +210,6 @@ const char *describe_status(int status)
 	return buf;
 }
 
-/* Run fn(arg) in a child; it must die of signal @sig. */
 int expect_signal(int (*fn)(void *), void *arg, int sig, const char *what)
 {
 	pid_t pid = spawn(-1, fn, arg);
@@ -284,7 +274,6 @@ int sender_fail(const char *fmt, ...)
 	return 1;
 }
 
-/* The sending process: register, then send a->n messages. */
 int sender_main(void *p)
 {
 	struct sender_args *a = p;
@@ -311,7 +300,6 @@ int sender_main(void *p)
 	return 0;
 }
 
-/* Receiver side: set up shared memory, receiver, vector fd for @vector. */
 int receiver_setup(int vector, int cpu, long *fd)
 {
 	CHECK(online_cpus() >= 2, "needs 2 CPUs, %d online", online_cpus());
