@@ -12,6 +12,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "common.h"
+
 enum mode { MODE_NONBLOCKING, MODE_BLOCKING, MODE_PINGPONG, MODE_COUNT };
 #define MODE_BIT(m) (1u << (m))
 #define ALL_MODES (MODE_BIT(MODE_NONBLOCKING) | MODE_BIT(MODE_BLOCKING) | MODE_BIT(MODE_PINGPONG))
@@ -64,10 +66,10 @@ struct mechanism {
 extern const struct mechanism *const mechanisms[];
 const struct mechanism *find_mechanism(const char *name);
 
-/* helpers shared by mechanisms */
-int64_t now_ns(void);
+/* helpers shared by mechanisms (and, in common.h, with the conformance suite) */
 int fd_attach_waiter(struct chan *c);
 int fd_wait(struct chan *c, int block, int64_t deadline_ns);
+int eventfd_consume(struct chan *c);
 void fd_close(struct chan *c);
 int spin_until_changed(struct chan *c, int64_t deadline_ns);
 

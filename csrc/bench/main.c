@@ -189,24 +189,12 @@ static void parse(int argc, char **argv, struct opts *o)
 
 static void pin(int cpu, const char *who)
 {
-	cpu_set_t set;
-
 	if (cpu < 0)
 		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) < 0) {
+	if (pin_to_cpu(cpu) < 0) {
 		fprintf(stderr, "uintr-bench: cannot pin the %s to CPU %d: %s\n", who, cpu, strerror(errno));
 		exit(1);
 	}
-}
-
-static void sleep_ns(int64_t ns)
-{
-	struct timespec ts = { .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
-
-	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
-		;
 }
 
 /* Cost of one clock read: the smallest mean over 100 batches of 1000 reads. */

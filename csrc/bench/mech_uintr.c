@@ -15,13 +15,11 @@
  * with pidfd_getfd() and registers as a sender, which gives the UITT index.
  */
 #define _GNU_SOURCE
-#include <cpuid.h>
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <x86gprintrin.h>
@@ -44,24 +42,22 @@ extern volatile uint64_t uintr_bench_hits;
 void uintr_bench_handler(struct __uintr_frame *frame, unsigned long long vector);
 static uint64_t hits_seen;
 
-static long sys(long nr, long a, long b)
+/* A UINTR system call's result as 0 or more, or -errno. */
+static long neg_errno(long r)
 {
-	long r = syscall(nr, a, b);
-
 	return r < 0 ? -errno : r;
 }
 
 static int uintr_probe(const char **why)
 {
-	unsigned int a, b, c, d;
 	long r;
 
-	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(d & (1u << 5))) {
+	if (!cpu_has_uintr()) {
 		*why = "this CPU has no user interrupts (CPUID.(7,0):EDX[5] is clear); "
 		       "run it in the artifact's QEMU guest (platform tcg)";
 		return -ENOTSUP;
 	}
-	r = sys(__NR_uintr_unregister_handler, 0, 0);
+	r = neg_errno(uintr_unregister_handler(0));
 	if (r == -ENOSYS) {
 		*why = "the kernel has no UINTR system calls (not the artifact's guest kernel)";
 		return -ENOTSUP;
@@ -91,15 +87,15 @@ static int receiver_attach(struct chan *c, int eventfd)
 	struct uintr_pub *p = c->priv;
 	long r;
 
-	r = sys(__NR_uintr_register_handler, (long)uintr_bench_handler, 0);
+	r = neg_errno(uintr_register_handler(uintr_bench_handler, 0));
 	if (r < 0)
 		return (int)r;
 	if (eventfd >= 0) {
-		r = sys(__NR_uintr_register_event, eventfd, 0);
+		r = neg_errno(uintr_register_event(eventfd, 0));
 		if (r < 0)
 			return (int)r;
 	}
-	r = sys(__NR_uintr_vector_fd, UINTR_VECTOR, 0);
+	r = neg_errno(uintr_vector_fd(UINTR_VECTOR, 0));
 	if (r < 0)
 		return (int)r;
 	atomic_store_explicit(&p->vector_fd, (int)r, memory_order_relaxed);
@@ -114,7 +110,7 @@ static int uintr_attach_notifier(struct chan *c)
 	struct uintr_pub *p = c->priv;
 	int64_t deadline = now_ns() + ATTACH_WAIT_NS;
 	struct timespec pause = { 0, 100000 };
-	long pidfd, fd, idx;
+	long idx;
 	int pid;
 
 	while (!(pid = atomic_load_explicit(&p->pid, memory_order_acquire))) {
@@ -122,18 +118,7 @@ static int uintr_attach_notifier(struct chan *c)
 			return -ETIMEDOUT;
 		nanosleep(&pause, NULL);
 	}
-	pidfd = sys(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0)
-		return (int)pidfd;
-	fd = syscall(SYS_pidfd_getfd, pidfd, atomic_load(&p->vector_fd), 0);
-	if (fd < 0) {
-		fd = -errno;
-		close((int)pidfd);
-		return (int)fd;
-	}
-	close((int)pidfd);
-	idx = sys(__NR_uintr_register_sender, fd, 0);
-	close((int)fd);
+	idx = neg_errno(uintr_sender_from(pid, atomic_load(&p->vector_fd)));
 	if (idx < 0)
 		return (int)idx;
 	c->fd[1] = (int)idx;
@@ -180,7 +165,7 @@ static int uintr_wait_hit(struct chan *c, int block, int64_t deadline_ns)
 				}
 				us = (uint64_t)(left + 999) / 1000;
 			}
-			r = sys(__NR_uintr_wait, (long)us, 0);
+			r = neg_errno(uintr_wait(us, 0));
 			_stui();
 			if (r < 0 && r != -EINTR && r != -ETIMEDOUT)
 				return (int)r;
@@ -238,15 +223,6 @@ static int uev_attach_waiter(struct chan *c)
 	return r ? r : fd_attach_waiter(c);
 }
 
-static int uev_consume(struct chan *c)
-{
-	uint64_t n;
-
-	if (read(c->fd[0], &n, sizeof(n)) < 0 && errno != EAGAIN)
-		return -errno;
-	return 0;
-}
-
 static void uev_close(struct chan *c)
 {
 	c->fd[1] = -1;		/* a UITT index, not an fd */
@@ -264,6 +240,6 @@ const struct mechanism mech_uintr_event = {
 	.attach_notifier = uintr_attach_notifier,
 	.notify = uintr_notify,
 	.wait = fd_wait,
-	.consume = uev_consume,
+	.consume = eventfd_consume,
 	.close = uev_close,
 };

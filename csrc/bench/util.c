@@ -1,19 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* Helpers the mechanisms share: the clock, epoll waiting on an fd, polling a word. */
+/* Helpers the mechanisms share: epoll waiting on an fd, draining an eventfd, polling a word. */
 #include <errno.h>
 #include <sys/epoll.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
-
-int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* The waiter's own epoll instance, watching fd[0] for input. */
 int fd_attach_waiter(struct chan *c)
@@ -55,6 +46,12 @@ int fd_wait(struct chan *c, int block, int64_t deadline_ns)
 		if (deadline_ns >= 0 && now_ns() >= deadline_ns)
 			return -ETIMEDOUT;
 	}
+}
+
+/* The waiter's eventfd (fd[0]) after the message was seen: read its counter. */
+int eventfd_consume(struct chan *c)
+{
+	return eventfd_drain(c->fd[0], NULL);
 }
 
 void fd_close(struct chan *c)
