@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import builds
 
-# suite: (machine of uintrlab.qemu.MACHINES, the suite's arguments)
+# suite: (machine of uintrlab.qemu.MACHINES, the suite's arguments); suite_cpu() its CPU model
 SUITES = {
     "uintr": ("conformance-uintr", []),
     "no-uintr": ("conformance-no-uintr", ["--no-uintr"]),
@@ -40,6 +40,13 @@ KERNEL_LOG_BAD = ("Oops", "BUG:", "WARNING:", "general protection fault", "Call 
                   "unchecked MSR access", "Kernel panic")
 _CASE = re.compile(r"^(PASS|FAIL) (\S+)(?:: (.*))?$")
 _SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$")
+
+
+def suite_cpu(suite: str) -> str:
+    """The CPU model (-cpu) a suite boots with, from its machine."""
+    from . import qemu
+
+    return qemu.machine(SUITES[suite][0]).cpu
 
 
 class ConformanceError(ValueError):
@@ -147,7 +154,7 @@ def readme_block(listing: dict[str, list[ListedCase]], kind: str) -> str:
     lines = [README_BEGIN]
     if kind == "summary":
         per_suite = {s: _topics(cases) for s, cases in listing.items()}
-        lines += ["| topic | " + " | ".join(f"`{s}` (`-cpu {SUITES[s][0]}`)" for s in listing) + " |",
+        lines += ["| topic | " + " | ".join(f"`{s}` (`-cpu {suite_cpu(s)}`)" for s in listing) + " |",
                   "|---" * (len(listing) + 1) + "|"]
         for t in _merged_order([list(ts) for ts in per_suite.values()]):
             lines.append(f"| {t} | " + " | ".join(str(len(ts[t])) if t in ts else ""
@@ -157,7 +164,7 @@ def readme_block(listing: dict[str, list[ListedCase]], kind: str) -> str:
                   "[csrc/conformance/README.md](csrc/conformance/README.md#cases)."]
     elif kind == "cases":
         for suite, cases in listing.items():
-            cpu, args = SUITES[suite]
+            cpu, args = suite_cpu(suite), SUITES[suite][1]
             flag = f" `{' '.join(args)}`" if args else ""
             lines += [f"### Suite `{suite}` (`-cpu {cpu}`{flag}): {len(cases)} cases", ""]
             for topic, cs in _topics(cases).items():
