@@ -1,4 +1,5 @@
-"""The benchmark harness run natively: every mechanism and mode, small counts."""
+"""The benchmark harness run natively: every mechanism and mode, small counts; its wait
+designs and bad input."""
 import json
 import re
 import subprocess
@@ -19,6 +20,11 @@ def run_bench(bench, tmp_path, *args):
     return p, out, meta
 
 
+def built_design(build_dir=builds.CSRC / "build"):
+    """The wait design a csrc build directory was built with (csrc/Makefile's stamp)."""
+    return (build_dir / "bench" / "wait-design").read_text().strip()
+
+
 @pytest.mark.parametrize("mechanism,mode", CASES)
 def test_every_mechanism_and_mode(native_bench, tmp_path, mechanism, mode):
     count = 50 if mode == "blocking" else 500
@@ -35,6 +41,7 @@ def test_every_mechanism_and_mode(native_bench, tmp_path, mechanism, mode):
     assert df["warmup"].sum() == 5
     m = json.loads(meta.read_text())
     assert m["failures"] == 0 and m["clock_read_ns"] > 0
+    assert m["wait_design"] == built_design()
     if mode == "blocking":
         # every measured message was sent to a reader verified asleep
         assert (df["slept"] == 1).all(), df["slept"].value_counts()
@@ -89,3 +96,88 @@ def test_uintr_mechanisms_say_why_they_cannot_run_here(native_bench, tmp_path, m
     listing = subprocess.run([str(native_bench), "--list"], capture_output=True, text=True).stdout
     line = next(ln for ln in listing.splitlines() if ln.split()[0] == mechanism)
     assert "unavailable" in line
+
+
+# ------------------------------------------------------------- wait designs
+
+def functions_with(binary, mnemonic):
+    """{function: number of `mnemonic` instructions in it}, from objdump -d."""
+    out = subprocess.run(["objdump", "-d", str(binary)], check=True, capture_output=True,
+                         text=True).stdout
+    found, fn = {}, None
+    for line in out.splitlines():
+        m = re.match(r"^[0-9a-f]+ <(.+)>:$", line)
+        if m:
+            fn = m.group(1)
+        elif re.search(rf"\t{mnemonic}\b", line):
+            found[fn] = found.get(fn, 0) + 1
+    return found
+
+
+def our_functions(build_dir):
+    """Every function defined by the objects the benchmark is linked from."""
+    names = set()
+    for obj in (build_dir / "bench").glob("*.o"):
+        out = subprocess.run(["nm", "--defined-only", str(obj)], check=True, capture_output=True,
+                             text=True).stdout
+        names |= {ln.split()[2] for ln in out.splitlines() if ln.split()[1] in "tT"}
+    return names
+
+
+def test_default_build_never_executes_pause(native_bench):
+    """The default wait design spins without PAUSE: the native binary contains none, and
+    in the static guest binary none of our functions does (glibc brings its own, in
+    pthread_mutex_lock's adaptive spin, which the harness never reaches)."""
+    build = builds.CSRC / "build"
+    assert built_design(build) in ("plain", "futex")
+    assert functions_with(native_bench, "pause") == {}
+    ours = our_functions(build)
+    assert {"main", "await_ack", "spin_until_changed", "uintr_wait_hit"} <= ours
+    in_guest = functions_with(build / "guest" / "uintr-bench", "pause")
+    assert not set(in_guest) & ours, in_guest
+
+
+@pytest.fixture(scope="module")
+def variant_builds(tmp_path_factory):
+    """The pause and futex designs' native benchmarks, built apart from csrc/build."""
+    root = tmp_path_factory.mktemp("variants")
+    out = {}
+    for design in ("pause", "futex"):
+        d = root / design
+        target = d / "native" / "uintr-bench"
+        subprocess.run(["make", "-s", "-C", str(builds.CSRC), f"BUILD={d}", f"WAIT_DESIGN={design}",
+                        str(target)], check=True, capture_output=True, timeout=600)
+        out[design] = d
+    return out
+
+
+def test_pause_design_spins_with_pause(variant_builds):
+    """The check above can fail: the pause design's spins do contain PAUSE."""
+    d = variant_builds["pause"]
+    assert built_design(d) == "pause"
+    found = functions_with(d / "native" / "uintr-bench", "pause")
+    # (verify_asleep's spin is inlined into main)
+    assert {"await_ack", "spin_until_changed", "uintr_wait_hit", "main"} <= set(found), found
+    assert functions_with(variant_builds["futex"] / "native" / "uintr-bench", "pause") == {}
+
+
+@pytest.mark.parametrize("design", ["pause", "futex"])
+@pytest.mark.parametrize("mechanism,mode", [("eventfd", "nonblocking"), ("futex", "blocking"),
+                                            ("spin", "nonblocking"), ("pipe", "pingpong")])
+def test_every_design_runs(variant_builds, tmp_path, design, mechanism, mode):
+    bench = variant_builds[design] / "native" / "uintr-bench"
+    p, out, meta = run_bench(bench, tmp_path, "--mechanism", mechanism, "--mode", mode,
+                             "--count", "200", "--warmup", "5", "--idle-us", "100")
+    assert p.returncode == 0, p.stderr
+    df = data.read_bench_csv(out)
+    assert len(df) == 205 and df["ok"].all() and (df["latency_ns"] > 0).all()
+    assert json.loads(meta.read_text())["wait_design"] == design
+    assert f"Wait design:        {design}" in p.stdout
+
+
+def test_unknown_wait_design_is_a_make_error(tmp_path):
+    p = subprocess.run(["make", "-s", "-C", str(builds.CSRC), f"BUILD={tmp_path}", "WAIT_DESIGN=nap"],
+                       capture_output=True, text=True)
+    assert p.returncode != 0
+    assert "WAIT_DESIGN=nap is not one of: pause plain futex" in p.stderr
+    assert not list(tmp_path.iterdir())

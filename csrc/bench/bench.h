@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "common.h"
+#include "wait.h"
 
 enum mode { MODE_NONBLOCKING, MODE_BLOCKING, MODE_PINGPONG, MODE_COUNT };
 #define MODE_BIT(m) (1u << (m))

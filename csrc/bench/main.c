@@ -263,7 +263,7 @@ static int reader(const struct opts *o, struct shared *sh, struct chan *in, stru
 			return 0;
 		in->seen = v;
 		sh->t1[v - 1] = t1;
-		atomic_store_explicit(&sh->acked, v, memory_order_release);
+		ack_message(&sh->acked, v);
 		if (reply) {
 			atomic_store_explicit(reply->word, v, memory_order_release);
 			if (reply->mech->notify)
@@ -307,11 +307,9 @@ static int verify_asleep(const struct opts *o, struct shared *sh, int statfd, ui
 	long before, n1 = 0, n2 = 0;
 	char st = '?';
 
-	while (atomic_load_explicit(&sh->waiting_for, memory_order_acquire) != seq) {
-		if (now_ns() > deadline)
-			return 0;
-		__builtin_ia32_pause();
-	}
+	if (spin_until(atomic_load_explicit(&sh->waiting_for, memory_order_acquire) == seq,
+		       deadline))
+		return 0;
 	before = atomic_load_explicit(&sh->reader_nvcsw, memory_order_relaxed);
 	for (;;) {
 		if (read_status(statfd, &st, &n1) < 0)
@@ -320,6 +318,7 @@ static int verify_asleep(const struct opts *o, struct shared *sh, int statfd, ui
 			break;
 		if (now_ns() > deadline)
 			return 0;
+		proc_poll_pause();
 	}
 	sleep_ns(o->idle_us * 1000LL);
 	if (read_status(statfd, &st, &n2) < 0)
@@ -331,8 +330,6 @@ static int verify_asleep(const struct opts *o, struct shared *sh, int statfd, ui
 static int await_reader(const struct opts *o, struct shared *sh, struct chan *reply,
 			uint32_t seq, int64_t deadline, int64_t *t_end)
 {
-	unsigned int i = 0;
-
 	if (reply) {
 		int block = o->mode != MODE_NONBLOCKING;
 
@@ -348,12 +345,7 @@ static int await_reader(const struct opts *o, struct shared *sh, struct chan *re
 			reply->mech->consume(reply);
 		return 0;
 	}
-	while (atomic_load_explicit(&sh->acked, memory_order_acquire) < seq) {
-		__builtin_ia32_pause();
-		if ((++i & 255) == 0 && now_ns() > deadline)
-			return -ETIMEDOUT;
-	}
-	return 0;
+	return await_ack(&sh->acked, seq, deadline);
 }
 
 struct sample {
@@ -450,6 +442,7 @@ static void write_meta(const struct opts *o, struct shared *sh, double clock_ns,
 	clock_getres(CLOCK_MONOTONIC, &res);
 	fprintf(f, "{\n  \"mechanism\": \"%s\",\n  \"mode\": \"%s\",\n", o->mech->name,
 		mode_names[o->mode]);
+	fprintf(f, "  \"wait_design\": \"%s\",\n", WAIT_DESIGN_NAME);
 	fprintf(f, "  \"count\": %ld,\n  \"warmup\": %ld,\n  \"idle_us\": %ld,\n"
 		"  \"timeout_ms\": %ld,\n", o->count, o->warmup, o->idle_us, o->timeout_ms);
 	fprintf(f, "  \"writer_cpu\": %d,\n  \"reader_cpu\": %d,\n  \"writer_cpu_seen\": %d,\n"
@@ -602,6 +595,7 @@ int main(int argc, char **argv)
 	if (o.out && write_samples(&o, s, n))
 		return 1;
 	print_results(&o, s, n, &okc);
+	printf("Wait design:        %s\n", WAIT_DESIGN_NAME);
 	if (o.mode == MODE_BLOCKING)
 		printf("Sleep verified:     %ld of %ld messages\n", verified, o.count);
 	printf("Clock read cost:    %.1f\tns\n", clock_ns);

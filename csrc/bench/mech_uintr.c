@@ -140,7 +140,7 @@ static int uintr_attach_waiter(struct chan *c)
  * Wait for the handler to have run. Blocking: CLUI first, so an interrupt that
  * arrives between the check and uintr_wait() stays pending in UIRR (the kernel then
  * returns at once) instead of being delivered in between and missed; STUI after the
- * wait delivers it.
+ * wait delivers it. Polling: spin on the handler's count (wait.h's spin).
  */
 static int uintr_wait_hit(struct chan *c, int block, int64_t deadline_ns)
 {
@@ -170,10 +170,8 @@ static int uintr_wait_hit(struct chan *c, int block, int64_t deadline_ns)
 			if (r < 0 && r != -EINTR && r != -ETIMEDOUT)
 				return (int)r;
 		} else {
-			/* a spin-wait loop, as spin_until_changed() */
-			__builtin_ia32_pause();
-			if (deadline_ns >= 0 && now_ns() >= deadline_ns)
-				return -ETIMEDOUT;
+			/* a spin-wait loop (wait.h) */
+			return spin_until(uintr_bench_hits != hits_seen, deadline_ns);
 		}
 	}
 }

@@ -64,15 +64,9 @@ void fd_close(struct chan *c)
 		close(c->fd[1]);
 }
 
-/* Poll the message word without entering the kernel. */
+/* Poll the message word without entering the kernel (wait.h's spin). */
 int spin_until_changed(struct chan *c, int64_t deadline_ns)
 {
-	unsigned int i = 0;
-
-	while (atomic_load_explicit(c->word, memory_order_acquire) == c->seen) {
-		__builtin_ia32_pause();
-		if (deadline_ns >= 0 && (++i & 1023) == 0 && now_ns() >= deadline_ns)
-			return -ETIMEDOUT;
-	}
-	return 0;
+	return spin_until(atomic_load_explicit(c->word, memory_order_acquire) != c->seen,
+			  deadline_ns);
 }
