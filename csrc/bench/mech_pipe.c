@@ -32,7 +32,8 @@ static int pipe_consume(struct chan *c)
 const struct mechanism mech_pipe = {
 	.name = "pipe",
 	.summary = "write(2) of one byte to a pipe / epoll_wait on the read end",
-	.modes = ALL_MODES,
+	.can_block = true,
+	.can_poll = true,
 	.open = pipe_open,
 	.attach_waiter = fd_attach_waiter,
 	.notify = pipe_notify,

@@ -19,14 +19,15 @@ int fd_attach_waiter(struct chan *c)
 	return 0;
 }
 
-/* Blocking: epoll_wait until the deadline. Non-blocking: epoll_wait(0) in a loop. */
-int fd_wait(struct chan *c, int block, int64_t deadline_ns)
+/* Blocking: epoll_wait until the deadline. Polling: epoll_wait(0) in a loop. */
+int fd_wait(struct chan *c, int64_t deadline_ns)
 {
 	struct epoll_event ev;
 	int n, ms;
 
 	for (;;) {
-		if (block) {
+		ms = 0;
+		if (c->block) {
 			ms = -1;
 			if (deadline_ns >= 0) {
 				int64_t left = deadline_ns - now_ns();
@@ -35,8 +36,6 @@ int fd_wait(struct chan *c, int block, int64_t deadline_ns)
 					return -ETIMEDOUT;
 				ms = (int)((left + 999999) / 1000000);
 			}
-		} else {
-			ms = 0;
 		}
 		n = epoll_wait(c->epfd, &ev, 1, ms);
 		if (n > 0)
