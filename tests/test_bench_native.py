@@ -13,8 +13,8 @@ POLLING = ("nonblocking", "pingpong-spin")
 # what --list must say, in its order (the UINTR ones run only in the guest: test_tcg.py)
 LISTED = {m: MODES for m in ("eventfd", "pipe", "futex")}
 LISTED["spin"] = POLLING
-LISTED.update({m: MODES for m in ("uintr_event", "uintr")})
-NATIVE = ("eventfd", "pipe", "futex", "spin")
+LISTED.update({m: MODES for m in ("signal", "unix", "uintr_event", "uintr")})
+NATIVE = ("eventfd", "pipe", "futex", "spin", "signal", "unix")
 CASES = [(m, mode) for m in NATIVE for mode in LISTED[m]]
 
 
@@ -151,7 +151,7 @@ def test_default_build_never_executes_pause(native_bench):
     assert built_design(build) in ("plain", "futex")
     assert functions_with(native_bench, "pause") == {}
     ours = our_functions(build)
-    assert {"main", "await_ack", "spin_until_changed", "uintr_wait_hit"} <= ours
+    assert {"main", "await_ack", "spin_until_changed", "uintr_wait_hit", "sig_wait"} <= ours
     in_guest = functions_with(build / "guest" / "uintr-bench", "pause")
     assert not set(in_guest) & ours, in_guest
 
@@ -176,13 +176,13 @@ def test_pause_design_spins_with_pause(variant_builds):
     assert built_design(d) == "pause"
     found = functions_with(d / "native" / "uintr-bench", "pause")
     # (verify_asleep's spin is inlined into main)
-    assert {"await_ack", "spin_until_changed", "uintr_wait_hit", "main"} <= set(found), found
+    assert {"await_ack", "spin_until_changed", "uintr_wait_hit", "sig_wait", "main"} <= set(found), found
     assert functions_with(variant_builds["futex"] / "native" / "uintr-bench", "pause") == {}
 
 
 @pytest.mark.parametrize("design", ["pause", "futex"])
 @pytest.mark.parametrize("mechanism,mode", [("eventfd", "backtoback"), ("futex", "blocking"),
-                                            ("spin", "nonblocking"), ("pipe", "pingpong-spin")])
+                                            ("spin", "nonblocking"), ("signal", "pingpong-spin")])
 def test_every_design_runs(variant_builds, tmp_path, design, mechanism, mode):
     bench = variant_builds[design] / "native" / "uintr-bench"
     p, out, meta = run_bench(bench, tmp_path, "--mechanism", mechanism, "--mode", mode,

@@ -40,6 +40,7 @@ struct chan {
 	bool block;
 	uint32_t seen;          /* waiter: last sequence number consumed */
 	int fd[2];              /* fd mechanisms: [0] waited on, [1] written to */
+	long peer;              /* notifier: how it names the waiter (uintr: UITT index, signal: pid) */
 	int epfd;               /* fd mechanisms: the waiter's epoll instance */
 	void *priv;             /* mechanism-private state */
 };
@@ -79,6 +80,8 @@ const struct mechanism *find_mechanism(const char *name);
 int fd_attach_waiter(struct chan *c);
 int fd_wait(struct chan *c, int64_t deadline_ns);
 int eventfd_consume(struct chan *c);
+int byte_notify(struct chan *c);
+int fd_drain(struct chan *c);
 void fd_close(struct chan *c);
 int spin_until_changed(struct chan *c, int64_t deadline_ns);
 

@@ -104,7 +104,7 @@ static int receiver_attach(struct chan *c, int eventfd)
 	return 0;
 }
 
-/* Sender side: take the receiver's vector fd, register; fd[1] = UITT index. */
+/* Sender side: take the receiver's vector fd, register; peer = UITT index. */
 static int uintr_attach_notifier(struct chan *c)
 {
 	struct uintr_pub *p = c->priv;
@@ -120,13 +120,13 @@ static int uintr_attach_notifier(struct chan *c)
 	idx = neg_errno(uintr_sender_from(pid, atomic_load(&p->vector_fd)));
 	if (idx < 0)
 		return (int)idx;
-	c->fd[1] = (int)idx;
+	c->peer = idx;
 	return 0;
 }
 
 static int uintr_notify(struct chan *c)
 {
-	_senduipi((unsigned long long)c->fd[1]);
+	_senduipi((unsigned long long)c->peer);
 	return 0;
 }
 
@@ -218,7 +218,6 @@ static int uev_attach_waiter(struct chan *c)
 
 static void uev_close(struct chan *c)
 {
-	c->fd[1] = -1;		/* a UITT index, not an fd */
 	fd_close(c);
 	uintr_close(c);
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Helpers the mechanisms share: epoll waiting on an fd, draining an eventfd, polling a word. */
+/* Helpers the mechanisms share: fds (epoll, a byte per message, draining), polling a word. */
 #include <errno.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -51,6 +51,25 @@ int fd_wait(struct chan *c, int64_t deadline_ns)
 int eventfd_consume(struct chan *c)
 {
 	return eventfd_drain(c->fd[0], NULL);
+}
+
+/* A byte stream's notification: one byte to fd[1]. */
+int byte_notify(struct chan *c)
+{
+	char b = 1;
+
+	return write(c->fd[1], &b, 1) == 1 ? 0 : -errno;
+}
+
+/* The waiter's byte stream (fd[0], non-blocking): read everything there is. */
+int fd_drain(struct chan *c)
+{
+	char buf[64];
+
+	/* one byte per message, one message in flight */
+	while (read(c->fd[0], buf, sizeof(buf)) > 0)
+		;
+	return errno == EAGAIN ? 0 : -errno;
 }
 
 void fd_close(struct chan *c)
