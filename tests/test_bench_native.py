@@ -1,5 +1,5 @@
 """The benchmark harness run natively: every mechanism and mode, small counts; its wait
-designs and bad input."""
+designs, markers and bad input."""
 import json
 import re
 import subprocess
@@ -16,6 +16,7 @@ LISTED["spin"] = POLLING
 LISTED.update({m: MODES for m in ("signal", "unix", "uintr_event", "uintr")})
 NATIVE = ("eventfd", "pipe", "futex", "spin", "signal", "unix")
 CASES = [(m, mode) for m in NATIVE for mode in LISTED[m]]
+MARKERS_H = builds.CSRC / "bench" / "markers.h"
 
 
 def run_bench(bench, tmp_path, *args):
@@ -117,7 +118,7 @@ def test_uintr_mechanisms_say_why_they_cannot_run_here(native_bench, tmp_path, m
     assert "unavailable" in line
 
 
-# ------------------------------------------------------------- wait designs
+# ------------------------------------------------------------- wait designs, markers
 
 def functions_with(binary, mnemonic):
     """{function: number of `mnemonic` instructions in it}, from objdump -d."""
@@ -154,6 +155,27 @@ def test_default_build_never_executes_pause(native_bench):
     assert {"main", "await_ack", "spin_until_changed", "uintr_wait_hit", "sig_wait"} <= ours
     in_guest = functions_with(build / "guest" / "uintr-bench", "pause")
     assert not set(in_guest) & ours, in_guest
+
+
+def marker_values():
+    text = MARKERS_H.read_text()
+    vals = dict(re.findall(r"^#define BENCH_MARK_(T0|NOTIFIED|T1|WAIT)\s+0x([0-9a-f]{8})$", text, re.M))
+    assert len(vals) == 4 and len(set(vals.values())) == 4
+    # the header's comment gives each marker's bytes; they must be the values'
+    for name, v in vals.items():
+        le = " ".join(f"{b:02x}" for b in int(v, 16).to_bytes(4, "little"))
+        assert re.search(rf"BENCH_MARK_{name}\s+0f 1f 84 00 {le}\b", text), name
+    return {k: bytes.fromhex("0f1f8400") + int(v, 16).to_bytes(4, "little") for k, v in vals.items()}
+
+
+def test_every_marker_is_in_both_binaries(native_bench):
+    """Each marker is compiled in (the compiler may duplicate a site, e.g. when it splits
+    the reader's loop by mode; each message still executes each marker once)."""
+    build = builds.CSRC / "build"
+    for binary in (native_bench, build / "guest" / "uintr-bench"):
+        code = binary.read_bytes()
+        for name, pattern in marker_values().items():
+            assert code.count(pattern) >= 1, (binary, name)
 
 
 @pytest.fixture(scope="module")

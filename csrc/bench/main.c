@@ -40,7 +40,8 @@
  * design (wait.h; "wait_design" in the run's JSON). Each control word in shared memory
  * sits on a cache line of its own; the reader's log (t1, slept) is a mapping of its own,
  * which the writer reads only after the last message; the writer's t0s stay in its
- * private memory.
+ * private memory. Markers (markers.h) tag t0, notify's return, t1 and the reader's wait
+ * for an instruction-counting TCG plugin.
  *
  * Output: --out CSV (seq,latency_ns,notify_ns,ok,slept,warmup; one row per message,
  * warm-up first), --meta JSON, and the ipc-bench RESULTS block on stdout. Exit status:
@@ -67,6 +68,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "markers.h"
 
 enum mode {
 	MODE_NONBLOCKING,
@@ -375,6 +377,7 @@ static int reader(const struct opts *o, struct shared *sh, struct reader_rec *re
 			atomic_store_explicit(&sh->announce.nvcsw, my_nvcsw(), memory_order_relaxed);
 			atomic_store_explicit(&sh->announce.seq, in->seen + 1, memory_order_release);
 		}
+		bench_mark(BENCH_MARK_WAIT);
 		do {
 			rc = in->mech->wait(in, -1);
 			if (rc)
@@ -385,6 +388,7 @@ static int reader(const struct opts *o, struct shared *sh, struct reader_rec *re
 			return 0;
 		if (!reply)
 			t1 = now_ns();
+		bench_mark(BENCH_MARK_T1);
 		if (!reply)
 			rec[v - 1].t1 = t1;
 		in->seen = v;
@@ -707,8 +711,10 @@ int main(int argc, char **argv)
 		if (mi->verify)
 			x->slept = (int8_t)verify_asleep(&o, sh, statfd, seq);
 		t0 = now_ns();
+		bench_mark(BENCH_MARK_T0);
 		atomic_store_explicit(in->word, seq, memory_order_release);
 		rc = o.mech->notify ? o.mech->notify(in) : 0;
+		bench_mark(BENCH_MARK_NOTIFIED);
 		tn = now_ns();
 		x->t0 = t0;
 		x->notify_ns = tn - t0;
