@@ -62,6 +62,25 @@ def test_every_mechanism_and_mode(native_bench, tmp_path, mechanism, mode):
         assert m["reader_cpu_seen"] == 1 and m["writer_cpu_seen"] == 0
 
 
+@pytest.mark.parametrize("mechanism,mode", [("eventfd", "backtoback"), ("signal", "backtoback"),
+                                            ("futex", "nonblocking"), ("unix", "pingpong"),
+                                            ("spin", "pingpong-spin")])
+def test_unacknowledged_message_is_a_kept_failure(native_bench, tmp_path, mechanism, mode):
+    """A reader that never acknowledges (or answers) a message: that message fails (ok = 0,
+    counted, its row kept), the writer goes on, and the run exits 2."""
+    p, out, meta = run_bench(native_bench, tmp_path, "--mechanism", mechanism, "--mode", mode,
+                             "--count", "40", "--warmup", "3", "--drop-ack", "20",
+                             "--timeout-ms", "100")
+    assert p.returncode == 2, p.stderr
+    df = data.read_bench_csv(out)
+    assert len(df) == 43
+    assert df.loc[df["seq"] != 20, "ok"].all() and df.loc[20, "ok"] == 0
+    assert df.loc[20, "latency_ns"] == -1 and (df.loc[df["seq"] != 20, "latency_ns"] > 0).all()
+    m = json.loads(meta.read_text())
+    assert m["failures"] == 1 and m["drop_ack"] == 20
+    assert "Failed messages:    1" in p.stdout
+
+
 @pytest.mark.parametrize("args,param", [
     (["--mechanism", "smoke", "--mode", "blocking"], "--mechanism"),
     (["--mechanism", "eventfd", "--mode", "sideways"], "--mode"),
@@ -73,6 +92,9 @@ def test_every_mechanism_and_mode(native_bench, tmp_path, mechanism, mode):
     (["--mechanism", "spin", "--mode", "backtoback"], "--mode"),
     (["--mechanism", "spin", "--mode", "pingpong"], "--mode"),
     (["--mechanism", "eventfd", "--mode", "nonblocking", "--reader-cpu", "0"], "--reader-cpu"),
+    (["--mechanism", "eventfd", "--mode", "backtoback", "--count", "10", "--warmup", "0",
+      "--drop-ack", "10"], "--drop-ack"),
+    (["--mechanism", "eventfd", "--mode", "backtoback", "--drop-ack", "-1"], "--drop-ack"),
     (["--mode", "nonblocking"], "--mechanism"),
 ])
 def test_usage_errors_name_the_parameter(native_bench, tmp_path, args, param):

@@ -102,7 +102,7 @@ static bool supports(const struct mechanism *m, enum mode md)
 struct opts {
 	const struct mechanism *mech;
 	enum mode mode;
-	long count, warmup, idle_us, timeout_ms;
+	long count, warmup, idle_us, timeout_ms, drop_ack;
 	int writer_cpu, reader_cpu;
 	const char *out, *meta;
 };
@@ -149,7 +149,8 @@ static void usage(FILE *f)
 		"  --reader-cpu C   pin the reader to CPU C (default 1; -1: no pinning)\n"
 		"  --out FILE       per-message samples (CSV)\n"
 		"  --meta FILE      run metadata (JSON)\n"
-
+		"  --drop-ack S     testing: the reader never acknowledges or answers message S\n"
+		"                   (0-based, as the samples' seq), which must then fail\n"
 		"  --list           list mechanisms and their modes\n");
 }
 
@@ -209,7 +210,7 @@ static void list_mechanisms(void)
 static void parse(int argc, char **argv, struct opts *o)
 {
 	enum { O_MECH = 1, O_MODE, O_COUNT, O_WARMUP, O_IDLE, O_TIMEOUT, O_WCPU, O_RCPU,
-	       O_OUT, O_META, O_LIST, O_HELP };
+	       O_OUT, O_META, O_DROP, O_LIST, O_HELP };
 	static const struct option lo[] = {
 		{ "mechanism", required_argument, 0, O_MECH },
 		{ "mode", required_argument, 0, O_MODE },
@@ -221,6 +222,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "reader-cpu", required_argument, 0, O_RCPU },
 		{ "out", required_argument, 0, O_OUT },
 		{ "meta", required_argument, 0, O_META },
+		{ "drop-ack", required_argument, 0, O_DROP },
 		{ "list", no_argument, 0, O_LIST },
 		{ "help", no_argument, 0, O_HELP },
 		{ 0, 0, 0, 0 },
@@ -230,7 +232,7 @@ static void parse(int argc, char **argv, struct opts *o)
 	int c;
 
 	*o = (struct opts){ .count = 1000, .warmup = 100, .idle_us = 1000, .timeout_ms = 1000,
-			    .writer_cpu = 0, .reader_cpu = 1, .mode = MODE_COUNT };
+			    .drop_ack = -1, .writer_cpu = 0, .reader_cpu = 1, .mode = MODE_COUNT };
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case O_MECH:
@@ -277,6 +279,9 @@ static void parse(int argc, char **argv, struct opts *o)
 		case O_META:
 			o->meta = optarg;
 			break;
+		case O_DROP:
+			o->drop_ack = parse_long("--drop-ack", optarg, 0);
+			break;
 		case O_LIST:
 			list_mechanisms();
 			exit(0);
@@ -302,6 +307,8 @@ static void parse(int argc, char **argv, struct opts *o)
 	}
 	if (o->count + o->warmup >= (long)SEQ_STOP - 1)
 		die_usage("--count", "too large", "");
+	if (o->drop_ack >= o->count + o->warmup)
+		die_usage("--drop-ack", "beyond the last message", "");
 	if (o->writer_cpu >= 0 && o->writer_cpu == o->reader_cpu)
 		die_usage("--reader-cpu", "must differ from --writer-cpu", "");
 }
@@ -400,6 +407,8 @@ static int reader(const struct opts *o, struct shared *sh, struct reader_rec *re
 			rec[v - 1].slept = now > nvcsw;
 			nvcsw = now;
 		}
+		if ((long)v - 1 == o->drop_ack)
+			continue;
 		if (!reply) {
 			ack_message(&sh->acked, v);
 			continue;
@@ -575,6 +584,8 @@ static void write_meta(const struct opts *o, struct shared *sh, double clock_ns,
 	fprintf(f, "  \"wait_design\": \"%s\",\n", WAIT_DESIGN_NAME);
 	fprintf(f, "  \"count\": %ld,\n  \"warmup\": %ld,\n  \"idle_us\": %ld,\n"
 		"  \"timeout_ms\": %ld,\n", o->count, o->warmup, o->idle_us, o->timeout_ms);
+	if (o->drop_ack >= 0)
+		fprintf(f, "  \"drop_ack\": %ld,\n", o->drop_ack);
 	fprintf(f, "  \"writer_cpu\": %d,\n  \"reader_cpu\": %d,\n  \"writer_cpu_seen\": %d,\n"
 		"  \"reader_cpu_seen\": %d,\n", o->writer_cpu, o->reader_cpu, writer_cpu_seen,
 		sh->reader.cpu_seen);

@@ -25,7 +25,7 @@
  * BENCH_MARK_WAIT once (however often its wait returns spuriously), the writer
  * BENCH_MARK_T0 and then BENCH_MARK_NOTIFIED once, and the reader BENCH_MARK_T1 once
  * when it sees the message. A failed message (the run's JSON: "failures") has a
- * BENCH_MARK_T1 only if the reader saw it late.
+ * BENCH_MARK_T1 only if the reader saw it late or was told not to answer (--drop-ack).
  * After the last message the reader passes BENCH_MARK_WAIT once more before it is
  * stopped; the stop request itself carries no marker.
  */
