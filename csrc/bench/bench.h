@@ -40,7 +40,7 @@ struct chan {
 	bool block;
 	uint32_t seen;          /* waiter: last sequence number consumed */
 	int fd[2];              /* fd mechanisms: [0] waited on, [1] written to */
-	long peer;              /* notifier: how it names the waiter (uintr: UITT index, signal: pid) */
+	long peer;              /* notifier: its name for the waiter (UITT index, pid) */
 	int epfd;               /* fd mechanisms: the waiter's epoll instance */
 	void *priv;             /* mechanism-private state */
 };

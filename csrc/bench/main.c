@@ -143,7 +143,8 @@ static void usage(FILE *f)
 	fprintf(f, "\n"
 		"  --count N        measured messages (default 1000)\n"
 		"  --warmup N       extra messages before them, flagged warmup=1 (default 100)\n"
-		"  --idle-us U      blocking: wait this long after the reader's sleep was verified (default 1000)\n"
+		"  --idle-us U      blocking: wait this long after the reader's sleep was verified\n"
+		"                   (default 1000)\n"
 		"  --timeout-ms T   a message not seen within T ms is a failure (default 1000)\n"
 		"  --writer-cpu C   pin the writer to CPU C (default 0; -1: no pinning)\n"
 		"  --reader-cpu C   pin the reader to CPU C (default 1; -1: no pinning)\n"
@@ -247,10 +248,11 @@ static void parse(int argc, char **argv, struct opts *o)
 				if (!strcmp(optarg, modes[m].name))
 					o->mode = m;
 			if (o->mode == MODE_COUNT) {
-				int k = snprintf(msg, sizeof(msg), "unknown mode (one of:");
+				size_t k = snprintf(msg, sizeof(msg), "unknown mode (one of:");
 
 				for (int m = 0; m < MODE_COUNT; m++)
-					k += snprintf(msg + k, sizeof(msg) - k, " %s", modes[m].name);
+					k += snprintf(msg + k, sizeof(msg) - k, " %s",
+						      modes[m].name);
 				snprintf(msg + k, sizeof(msg) - k, ")");
 				die_usage("--mode", msg, optarg);
 			}
@@ -300,7 +302,8 @@ static void parse(int argc, char **argv, struct opts *o)
 	if (o->mode == MODE_COUNT)
 		die_usage("--mode", "required", mode);
 	if (!supports(o->mech, o->mode)) {
-		snprintf(msg, sizeof(msg), "its waiters must %s, and mechanism %s cannot (its modes: %s)",
+		snprintf(msg, sizeof(msg),
+			 "its waiters must %s, and mechanism %s cannot (its modes: %s)",
 			 modes[o->mode].block ? "block" : "poll", o->mech->name,
 			 mode_list(o->mech, buf, sizeof(buf)));
 		die_usage("--mode", msg, modes[o->mode].name);
@@ -381,8 +384,11 @@ static int reader(const struct opts *o, struct shared *sh, struct reader_rec *re
 		uint32_t v;
 
 		if (mi->verify) {
-			atomic_store_explicit(&sh->announce.nvcsw, my_nvcsw(), memory_order_relaxed);
-			atomic_store_explicit(&sh->announce.seq, in->seen + 1, memory_order_release);
+			long sw = my_nvcsw();
+
+			atomic_store_explicit(&sh->announce.nvcsw, sw, memory_order_relaxed);
+			atomic_store_explicit(&sh->announce.seq, in->seen + 1,
+					      memory_order_release);
 		}
 		bench_mark(BENCH_MARK_WAIT);
 		do {
@@ -690,7 +696,8 @@ int main(int argc, char **argv)
 	if (!rc && reply && o.mech->attach_waiter)
 		rc = o.mech->attach_waiter(reply);
 	if (rc) {
-		fprintf(stderr, "uintr-bench: %s: attach failed: %s\n", o.mech->name, strerror(-rc));
+		fprintf(stderr, "uintr-bench: %s: attach failed: %s\n", o.mech->name,
+			strerror(-rc));
 		kill(pid, SIGKILL);
 		return 1;
 	}

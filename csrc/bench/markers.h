@@ -45,7 +45,10 @@
  * the assembler's choice of encoding. The memory clobber keeps the marker in its place
  * among the stores and calls around it.
  */
-#define bench_mark(disp) \
-	asm volatile(".byte 0x0f, 0x1f, 0x84, 0x00\n\t.long " BENCH_MARK_STR(disp) ::: "memory")
+#define bench_mark(disp)								\
+	do {										\
+		asm volatile(".byte 0x0f, 0x1f, 0x84, 0x00\n\t.long " BENCH_MARK_STR(disp)	\
+			     ::: "memory");						\
+	} while (0)
 
 #endif

@@ -43,7 +43,7 @@ static int futex_wait(struct chan *c, int64_t deadline_ns)
 
 const struct mechanism mech_futex = {
 	.name = "futex",
-	.summary = "FUTEX_WAKE on a shared word / FUTEX_WAIT (polling: the reader spins on the word)",
+	.summary = "FUTEX_WAKE on a shared word / FUTEX_WAIT (polling: spin on the word)",
 	.can_block = true,
 	.can_poll = true,
 	.notify = futex_notify,
