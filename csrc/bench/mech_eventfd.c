@@ -26,7 +26,8 @@ static int efd_notify(struct chan *c)
 const struct mechanism mech_eventfd = {
 	.name = "eventfd",
 	.summary = "write(2) on an eventfd / epoll_wait",
-	.modes = ALL_MODES,
+	.can_block = true,
+	.can_poll = true,
 	.open = efd_open,
 	.attach_waiter = fd_attach_waiter,
 	.notify = efd_notify,
