@@ -91,6 +91,11 @@ def cmd_speedup(a) -> int:
 def cmd_conformance(a) -> int:
     from . import conformance
 
+    if a.readme:
+        changed = conformance.update_readmes()
+        print("\n".join(f"updated {p.relative_to(builds.ROOT)}" for p in changed)
+              or "the READMEs' case lists match uintr-conformance --list")
+        return 0
     suites = list(conformance.SUITES) if a.suite == "all" else [a.suite]
     results = []
     for name in suites:
@@ -159,6 +164,9 @@ def main(argv=None) -> int:
     c.add_argument("--suite", default="all", help="uintr (-cpu max), no-uintr (-cpu max,-uintr) or all")
     c.add_argument("--out", default=None, help="folder for console logs and outputs (default csrc/build/conformance-runs)")
     c.add_argument("--timeout", type=float, default=1800.0, help="seconds per boot")
+    c.add_argument("--readme", action="store_true",
+                   help="boot nothing: write the case list of uintr-conformance --list into "
+                        "README.md and csrc/conformance/README.md (between their markers)")
     c.add_argument("cases", nargs="*", help="run only these cases")
     rp = sub.add_parser("report", help="one self-contained HTML page: every table and figure of the "
                                        "analysis, the study beside ours, the Hoefler-Belli checklist")

@@ -8,26 +8,45 @@ Two suites, one boot each:
 The guest prints one line per case, `PASS <name>` or `FAIL <name>: <why>`, and a final
 `N passed, M failed`. On top of the guest's own cases the host checks the guest kernel
 log the guest saved after the suite (an oops or warning that came late is a failure).
+
+The cases are listed by the suite binary itself (`uintr-conformance --list`, which runs
+no case and no UINTR instruction, so it works on this host): `list_cases` reads that
+list and `update_readmes` writes it into the READMEs between the markers `README_BEGIN`
+and `README_END` (`python -m uintrlab conformance --readme`).
 """
 from __future__ import annotations
 
 import re
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import builds
 
-# suite: (machine of uintrlab.qemu.MACHINES, the suite's arguments)
+# suite: (machine of uintrlab.qemu.MACHINES, the suite's arguments); suite_cpu() its CPU model
 SUITES = {
     "uintr": ("conformance-uintr", []),
     "no-uintr": ("conformance-no-uintr", ["--no-uintr"]),
 }
 DEFAULT_OUT = builds.CSRC / "build" / "conformance-runs"
+BINARY = builds.CSRC / "build" / "guest" / "uintr-conformance"
+# the files with a case list generated from the binary, and what each shows
+READMES = {builds.ROOT / "README.md": "summary", builds.CSRC / "conformance" / "README.md": "cases"}
+README_BEGIN = ("<!-- conformance cases: generated from uintr-conformance --list by "
+                "'python -m uintrlab conformance --readme'; do not edit by hand -->")
+README_END = "<!-- end of conformance cases -->"
 # what must never appear in the guest kernel log
 KERNEL_LOG_BAD = ("Oops", "BUG:", "WARNING:", "general protection fault", "Call Trace",
                   "unchecked MSR access", "Kernel panic")
 _CASE = re.compile(r"^(PASS|FAIL) (\S+)(?:: (.*))?$")
 _SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$")
+
+
+def suite_cpu(suite: str) -> str:
+    """The CPU model (-cpu) a suite boots with, from its machine."""
+    from . import qemu
+
+    return qemu.machine(SUITES[suite][0]).cpu
 
 
 class ConformanceError(ValueError):
@@ -66,6 +85,126 @@ class SuiteResult:
     @property
     def ok(self) -> bool:
         return self.status == "ok" and self.failed == 0 and self.passed > 0
+
+
+@dataclass(frozen=True)
+class ListedCase:
+    """One line of `uintr-conformance --list`."""
+    name: str
+    topic: str
+    summary: str
+
+
+def parse_list(text: str, source: str = "uintr-conformance --list") -> list[ListedCase]:
+    """The cases of a `--list` output: one `name<TAB>topic<TAB>summary` line each."""
+    cases = []
+    for n, line in enumerate(text.splitlines(), 1):
+        fields = line.split("\t")
+        if len(fields) != 3 or not re.fullmatch(r"[a-z0-9_]+", fields[0]) or not all(fields):
+            raise ConformanceError(f"{source}: line {n} is not 'name<TAB>topic<TAB>summary': {line!r}")
+        cases.append(ListedCase(*fields))
+    names = [c.name for c in cases]
+    dup = sorted({x for x in names if names.count(x) > 1})
+    if dup:
+        raise ConformanceError(f"{source}: cases listed twice: {', '.join(dup)}")
+    if not cases:
+        raise ConformanceError(f"{source}: no cases")
+    return cases
+
+
+def list_cases(binary: Path | None = None) -> dict[str, list[ListedCase]]:
+    """The cases of every suite, in the order they run, as the suite binary lists them.
+    `binary` defaults to the guest build (which must be current: 'make guest')."""
+    if binary is None:
+        builds.check_csrc("guest")
+        binary = BINARY
+    res = {}
+    for suite, (_, args) in SUITES.items():
+        cmd = [str(binary), *args, "--list"]
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        if p.returncode != 0:
+            raise ConformanceError(f"{' '.join(cmd)}: exit status {p.returncode}: {p.stderr.strip()}")
+        res[suite] = parse_list(p.stdout, " ".join(cmd))
+    return res
+
+
+def _topics(cases: list[ListedCase]) -> dict[str, list[ListedCase]]:
+    out: dict[str, list[ListedCase]] = {}
+    for c in cases:
+        out.setdefault(c.topic, []).append(c)
+    return out
+
+
+def _merged_order(sequences: list[list[str]]) -> list[str]:
+    """One order of all items that keeps the order of each sequence where they agree
+    (a topic of a later suite goes before the next topic it shares with the earlier)."""
+    out: list[str] = []
+    for seq in sequences:
+        for i, x in enumerate(seq):
+            if x in out:
+                continue
+            later = [y for y in seq[i + 1:] if y in out]
+            out.insert(out.index(later[0]) if later else len(out), x)
+    return out
+
+
+def readme_block(listing: dict[str, list[ListedCase]], kind: str) -> str:
+    """The Markdown between the README markers: `summary` (each suite's count of cases
+    per topic) or `cases` (every case with its summary, by suite and topic)."""
+    lines = [README_BEGIN]
+    if kind == "summary":
+        per_suite = {s: _topics(cases) for s, cases in listing.items()}
+        lines += ["| topic | " + " | ".join(f"`{s}` (`-cpu {suite_cpu(s)}`)" for s in listing) + " |",
+                  "|---" * (len(listing) + 1) + "|"]
+        for t in _merged_order([list(ts) for ts in per_suite.values()]):
+            lines.append(f"| {t} | " + " | ".join(str(len(ts[t])) if t in ts else ""
+                                                  for ts in per_suite.values()) + " |")
+        lines += ["| all cases | " + " | ".join(f"**{len(c)}**" for c in listing.values()) + " |",
+                  "", "Every case with what it checks: "
+                  "[csrc/conformance/README.md](csrc/conformance/README.md#cases)."]
+    elif kind == "cases":
+        for suite, cases in listing.items():
+            cpu, args = suite_cpu(suite), SUITES[suite][1]
+            flag = f" `{' '.join(args)}`" if args else ""
+            lines += [f"### Suite `{suite}` (`-cpu {cpu}`{flag}): {len(cases)} cases", ""]
+            for topic, cs in _topics(cases).items():
+                lines += [f"**{topic}**", ""]
+                lines += [f"- `{c.name}`: {c.summary}" for c in cs]
+                lines.append("")
+        lines.pop()
+    else:
+        raise ConformanceError(f"kind: unknown '{kind}' (summary or cases)")
+    lines.append(README_END)
+    return "\n".join(lines)
+
+
+def _replace_block(text: str, block: str, path: Path) -> str:
+    if text.count(README_BEGIN) != 1 or text.count(README_END) != 1:
+        raise ConformanceError(f"{path}: needs exactly one line '{README_BEGIN}' and one "
+                               f"'{README_END}' around the case list")
+    head, rest = text.split(README_BEGIN)
+    _, tail = rest.split(README_END)
+    return head + block + tail
+
+
+def readme_drift(listing: dict[str, list[ListedCase]] | None = None,
+                 readmes: dict[Path, str] | None = None) -> list[Path]:
+    """The READMEs whose case list differs from what the binary lists."""
+    listing = list_cases() if listing is None else listing
+    readmes = READMES if readmes is None else readmes
+    return [p for p, kind in readmes.items()
+            if _replace_block(p.read_text(), readme_block(listing, kind), p) != p.read_text()]
+
+
+def update_readmes(listing: dict[str, list[ListedCase]] | None = None,
+                   readmes: dict[Path, str] | None = None) -> list[Path]:
+    """Write the binary's case list into the READMEs; the files that changed."""
+    listing = list_cases() if listing is None else listing
+    readmes = READMES if readmes is None else readmes
+    changed = readme_drift(listing, readmes)
+    for p in changed:
+        p.write_text(_replace_block(p.read_text(), readme_block(listing, readmes[p]), p))
+    return changed
 
 
 def parse_output(text: str) -> tuple[list[Case], tuple[int, int] | None]:

@@ -4,25 +4,49 @@
  *
  *   uintr-bench --mechanism eventfd --mode blocking --count 10000 --out samples.csv
  *
- * One sample: the writer takes t0 (CLOCK_MONOTONIC), stores the message's sequence
- * number in the shared page and notifies; the reader takes t1 right after it wakes
- * and sees the message; latency = t1 - t0. notify_ns is the writer's time from t0
- * until the notify call returned. In pingpong mode the reader answers over a second
- * channel and latency is the writer's round trip. One message is in flight at a time;
- * a message not seen within --timeout-ms is a failure (ok = 0), kept and counted.
+ * The measured path is the same for every mechanism and mode; one message is in flight
+ * at a time:
  *
- * In blocking mode the writer verifies before every message that the reader is
- * asleep: the reader announces in shared memory that it is about to wait (with its
- * voluntary context-switch count), the writer reads /proc/<reader>/status until the
- * reader is in state S with a higher count, waits --idle-us, checks that nothing
- * changed, then sends. Each sample records whether the sleep was verified.
+ *   writer  t0 = CLOCK_MONOTONIC; store seq in the message word; notify()
+ *   reader  ... its wait returns; load the message word (seq); t1 = CLOCK_MONOTONIC
  *
- * Markers (markers.h) tag t0, notify's return, t1 and the reader's wait, for the
- * path-length plugin (env/qemu/plugins/pathlen.c).
+ * notify_ns is the writer's time from t0 until notify() returned. A message not seen
+ * within --timeout-ms is a failure (ok = 0), kept and counted. The modes (--mode):
  *
- * Output: --out CSV (seq,latency_ns,notify_ns,ok,slept,warmup), --meta JSON, and the
- * ipc-bench RESULTS block on stdout. Exit status: 0 all messages ok, 1 usage or setup
- * error, 2 some messages failed, 3 the mechanism cannot run on this machine.
+ *   nonblocking    The reader polls (never sleeps in the kernel). It stores t1 in its
+ *                  own log, consumes the notification and acknowledges (stores seq in
+ *                  the ack word); the writer sends the next message as soon as it sees
+ *                  the acknowledgement. latency = t1 - t0; slept = -1.
+ *   backtoback     As nonblocking, but the reader waits in its blocking call (epoll_wait,
+ *                  FUTEX_WAIT, uintr_wait, sigtimedwait); no idle wait, no verification.
+ *                  After t1 and before acknowledging, the reader reads its voluntary
+ *                  context switches (getrusage); slept = 1 if they grew since it last
+ *                  read them (after the previous message), else 0.
+ *   blocking       As backtoback, but before each message the writer verifies that the
+ *                  reader sleeps in its wait: the reader announces that it is about to
+ *                  wait for seq (with its voluntary context-switch count), the writer
+ *                  reads /proc/<reader>/status until the reader is in state S with a
+ *                  higher count, waits --idle-us, checks that nothing changed, then
+ *                  sends. slept = 1 if the sleep was verified, else 0 (sent anyway).
+ *   pingpong       Round trip: the reader answers over a second channel of the same
+ *                  mechanism (stores seq in the reply word, notifies); both sides block.
+ *                  latency = the writer's t_end - t0, t_end taken when it sees the
+ *                  answer; the reader takes no clock. slept = -1.
+ *   pingpong-spin  As pingpong, with both sides polling (Intel's configuration).
+ *
+ * The reader always consumes a notification (drains an fd, ...) before it acknowledges
+ * or answers, so the next notification cannot be drained with it. How the writer waits
+ * for the acknowledgement, and how every spin loop spins, is the compile-time wait
+ * design (wait.h; "wait_design" in the run's JSON). Each control word in shared memory
+ * sits on a cache line of its own; the reader's log (t1, slept) is a mapping of its own,
+ * which the writer reads only after the last message; the writer's t0s stay in its
+ * private memory. Markers (markers.h) tag t0, notify's return, t1 and the reader's wait
+ * for an instruction-counting TCG plugin.
+ *
+ * Output: --out CSV (seq,latency_ns,notify_ns,ok,slept,warmup; one row per message,
+ * warm-up first), --meta JSON, and the ipc-bench RESULTS block on stdout. Exit status:
+ * 0 all messages ok, 1 usage or setup error, 2 some messages failed, 3 the mechanism
+ * cannot run on this machine.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -46,40 +70,88 @@
 #include "bench.h"
 #include "markers.h"
 
-static const char *const mode_names[MODE_COUNT] = { "nonblocking", "blocking", "pingpong" };
+enum mode {
+	MODE_NONBLOCKING,
+	MODE_BLOCKING,
+	MODE_PINGPONG,
+	MODE_PINGPONG_SPIN,
+	MODE_BACKTOBACK,
+	MODE_COUNT
+};
+
+/* What a mode is made of (the protocols above); --list and --mode read this table. */
+static const struct mode_info {
+	const char *name;
+	bool block;             /* waiters sleep in the kernel (struct chan's block) */
+	bool reply;             /* round trip over a second channel */
+	bool verify;            /* the writer verifies the reader sleeps before each message */
+	bool observe;           /* the reader records whether it slept */
+} modes[MODE_COUNT] = {
+	[MODE_NONBLOCKING]   = { "nonblocking",   false, false, false, false },
+	[MODE_BLOCKING]      = { "blocking",      true,  false, true,  false },
+	[MODE_PINGPONG]      = { "pingpong",      true,  true,  false, false },
+	[MODE_PINGPONG_SPIN] = { "pingpong-spin", false, true,  false, false },
+	[MODE_BACKTOBACK]    = { "backtoback",    true,  false, false, true  },
+};
+
+static bool supports(const struct mechanism *m, enum mode md)
+{
+	return modes[md].block ? m->can_block : m->can_poll;
+}
 
 struct opts {
 	const struct mechanism *mech;
 	enum mode mode;
-	long count, warmup, idle_us, timeout_ms;
+	long count, warmup, idle_us, timeout_ms, drop_ack;
 	int writer_cpu, reader_cpu;
 	const char *out, *meta;
 };
 
-/* The shared page(s): control words, then the reader's t1 per message. */
+/* Shared control words, each on a cache line of its own. */
 struct shared {
-	_Atomic uint32_t word[2];       /* message words: [0] writer->reader, [1] reply */
-	_Atomic uint32_t acked;         /* reader: last sequence number it handled */
-	_Atomic uint32_t waiting_for;   /* reader (blocking): about to wait for this seq */
-	_Atomic long reader_nvcsw;      /* reader's voluntary switches before that wait */
-	_Atomic int reader_ready;       /* reader: attached, about to start */
-	_Atomic int reader_error;       /* reader: negative errno if it failed */
-	int reader_cpu_seen;
-	int64_t t1[];                   /* indexed by seq - 1 */
+	_Alignas(CACHE_LINE) _Atomic uint32_t msg;      /* writer: the message word (channel 0) */
+	_Alignas(CACHE_LINE) _Atomic uint32_t reply;    /* reader: the reply word (channel 1) */
+	_Alignas(CACHE_LINE) _Atomic uint32_t acked;    /* reader, one-way: last seq handled */
+	_Alignas(CACHE_LINE) struct {                   /* reader, blocking: */
+		_Atomic long nvcsw;                     /* its voluntary switches so far */
+		_Atomic uint32_t seq;                   /* it is about to wait for seq */
+	} announce;
+	_Alignas(CACHE_LINE) struct {                   /* reader, before the first message: */
+		_Atomic int ready;                      /* attached, about to start */
+		_Atomic int error;                      /* negative errno if it failed */
+		int cpu_seen;
+	} reader;
+};
+
+/* The reader's log, per message (index seq - 1), -1 where it has nothing to say. */
+struct reader_rec {
+	int64_t t1;
+	int8_t slept;
+};
+
+/* The writer's record of one message. */
+struct sample {
+	int64_t t0, latency_ns, notify_ns;
+	int8_t ok, slept;
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: uintr-bench --mechanism NAME --mode nonblocking|blocking|pingpong [options]\n"
+	fprintf(f, "usage: uintr-bench --mechanism NAME --mode MODE [options]\n  MODE:");
+	for (int m = 0; m < MODE_COUNT; m++)
+		fprintf(f, " %s", modes[m].name);
+	fprintf(f, "\n"
 		"  --count N        measured messages (default 1000)\n"
 		"  --warmup N       extra messages before them, flagged warmup=1 (default 100)\n"
-		"  --idle-us U      blocking: wait this long after the reader's sleep was verified (default 1000)\n"
+		"  --idle-us U      blocking: wait this long after the reader's sleep was verified\n"
+		"                   (default 1000)\n"
 		"  --timeout-ms T   a message not seen within T ms is a failure (default 1000)\n"
 		"  --writer-cpu C   pin the writer to CPU C (default 0; -1: no pinning)\n"
 		"  --reader-cpu C   pin the reader to CPU C (default 1; -1: no pinning)\n"
 		"  --out FILE       per-message samples (CSV)\n"
 		"  --meta FILE      run metadata (JSON)\n"
+		"  --drop-ack S     testing: the reader never acknowledges or answers message S\n"
+		"                   (0-based, as the samples' seq), which must then fail\n"
 		"  --list           list mechanisms and their modes\n");
 }
 
@@ -108,17 +180,28 @@ static long parse_long(const char *param, const char *s, long min)
 	return v;
 }
 
+/* The modes mechanism @m supports, space-separated, into @buf. */
+static const char *mode_list(const struct mechanism *m, char *buf, size_t len)
+{
+	size_t k = 0;
+
+	buf[0] = 0;
+	for (int md = 0; md < MODE_COUNT; md++)
+		if (supports(m, md) && k < len)
+			k += snprintf(buf + k, len - k, "%s%s", k ? " " : "", modes[md].name);
+	return buf;
+}
+
 /* One line per mechanism: name, modes, and "# unavailable: why" if it cannot run here. */
 static void list_mechanisms(void)
 {
+	char buf[128];
+
 	for (int i = 0; mechanisms[i]; i++) {
 		const struct mechanism *m = mechanisms[i];
 		const char *why = NULL;
 
-		printf("%s", m->name);
-		for (int md = 0; md < MODE_COUNT; md++)
-			if (m->modes & MODE_BIT(md))
-				printf(" %s", mode_names[md]);
+		printf("%s %s", m->name, mode_list(m, buf, sizeof(buf)));
 		if (m->probe && m->probe(&why))
 			printf(" # unavailable: %s", why ? why : "unsupported");
 		printf("\n");
@@ -128,7 +211,7 @@ static void list_mechanisms(void)
 static void parse(int argc, char **argv, struct opts *o)
 {
 	enum { O_MECH = 1, O_MODE, O_COUNT, O_WARMUP, O_IDLE, O_TIMEOUT, O_WCPU, O_RCPU,
-	       O_OUT, O_META, O_LIST, O_HELP };
+	       O_OUT, O_META, O_DROP, O_LIST, O_HELP };
 	static const struct option lo[] = {
 		{ "mechanism", required_argument, 0, O_MECH },
 		{ "mode", required_argument, 0, O_MODE },
@@ -140,15 +223,17 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "reader-cpu", required_argument, 0, O_RCPU },
 		{ "out", required_argument, 0, O_OUT },
 		{ "meta", required_argument, 0, O_META },
+		{ "drop-ack", required_argument, 0, O_DROP },
 		{ "list", no_argument, 0, O_LIST },
 		{ "help", no_argument, 0, O_HELP },
 		{ 0, 0, 0, 0 },
 	};
+	char msg[192], buf[128];
 	const char *mode = NULL;
 	int c;
 
 	*o = (struct opts){ .count = 1000, .warmup = 100, .idle_us = 1000, .timeout_ms = 1000,
-			    .writer_cpu = 0, .reader_cpu = 1, .mode = MODE_COUNT };
+			    .drop_ack = -1, .writer_cpu = 0, .reader_cpu = 1, .mode = MODE_COUNT };
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case O_MECH:
@@ -158,23 +243,56 @@ static void parse(int argc, char **argv, struct opts *o)
 			break;
 		case O_MODE:
 			mode = optarg;
+			o->mode = MODE_COUNT;
 			for (int m = 0; m < MODE_COUNT; m++)
-				if (!strcmp(optarg, mode_names[m]))
+				if (!strcmp(optarg, modes[m].name))
 					o->mode = m;
-			if (o->mode == MODE_COUNT)
-				die_usage("--mode", "unknown mode (nonblocking, blocking, pingpong)", optarg);
+			if (o->mode == MODE_COUNT) {
+				size_t k = snprintf(msg, sizeof(msg), "unknown mode (one of:");
+
+				for (int m = 0; m < MODE_COUNT; m++)
+					k += snprintf(msg + k, sizeof(msg) - k, " %s",
+						      modes[m].name);
+				snprintf(msg + k, sizeof(msg) - k, ")");
+				die_usage("--mode", msg, optarg);
+			}
 			break;
-		case O_COUNT: o->count = parse_long("--count", optarg, 1); break;
-		case O_WARMUP: o->warmup = parse_long("--warmup", optarg, 0); break;
-		case O_IDLE: o->idle_us = parse_long("--idle-us", optarg, 0); break;
-		case O_TIMEOUT: o->timeout_ms = parse_long("--timeout-ms", optarg, 1); break;
-		case O_WCPU: o->writer_cpu = (int)parse_long("--writer-cpu", optarg, -1); break;
-		case O_RCPU: o->reader_cpu = (int)parse_long("--reader-cpu", optarg, -1); break;
-		case O_OUT: o->out = optarg; break;
-		case O_META: o->meta = optarg; break;
-		case O_LIST: list_mechanisms(); exit(0);
-		case O_HELP: usage(stdout); exit(0);
-		default: usage(stderr); exit(1);
+		case O_COUNT:
+			o->count = parse_long("--count", optarg, 1);
+			break;
+		case O_WARMUP:
+			o->warmup = parse_long("--warmup", optarg, 0);
+			break;
+		case O_IDLE:
+			o->idle_us = parse_long("--idle-us", optarg, 0);
+			break;
+		case O_TIMEOUT:
+			o->timeout_ms = parse_long("--timeout-ms", optarg, 1);
+			break;
+		case O_WCPU:
+			o->writer_cpu = (int)parse_long("--writer-cpu", optarg, -1);
+			break;
+		case O_RCPU:
+			o->reader_cpu = (int)parse_long("--reader-cpu", optarg, -1);
+			break;
+		case O_OUT:
+			o->out = optarg;
+			break;
+		case O_META:
+			o->meta = optarg;
+			break;
+		case O_DROP:
+			o->drop_ack = parse_long("--drop-ack", optarg, 0);
+			break;
+		case O_LIST:
+			list_mechanisms();
+			exit(0);
+		case O_HELP:
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(1);
 		}
 	}
 	if (optind < argc)
@@ -183,34 +301,30 @@ static void parse(int argc, char **argv, struct opts *o)
 		die_usage("--mechanism", "required", "");
 	if (o->mode == MODE_COUNT)
 		die_usage("--mode", "required", mode);
-	if (!(o->mech->modes & MODE_BIT(o->mode)))
-		die_usage("--mode", "not supported by this mechanism", mode_names[o->mode]);
+	if (!supports(o->mech, o->mode)) {
+		snprintf(msg, sizeof(msg),
+			 "its waiters must %s, and mechanism %s cannot (its modes: %s)",
+			 modes[o->mode].block ? "block" : "poll", o->mech->name,
+			 mode_list(o->mech, buf, sizeof(buf)));
+		die_usage("--mode", msg, modes[o->mode].name);
+	}
 	if (o->count + o->warmup >= (long)SEQ_STOP - 1)
 		die_usage("--count", "too large", "");
+	if (o->drop_ack >= o->count + o->warmup)
+		die_usage("--drop-ack", "beyond the last message", "");
 	if (o->writer_cpu >= 0 && o->writer_cpu == o->reader_cpu)
 		die_usage("--reader-cpu", "must differ from --writer-cpu", "");
 }
 
 static void pin(int cpu, const char *who)
 {
-	cpu_set_t set;
-
 	if (cpu < 0)
 		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) < 0) {
-		fprintf(stderr, "uintr-bench: cannot pin the %s to CPU %d: %s\n", who, cpu, strerror(errno));
+	if (pin_to_cpu(cpu) < 0) {
+		fprintf(stderr, "uintr-bench: cannot pin the %s to CPU %d: %s\n", who, cpu,
+			strerror(errno));
 		exit(1);
 	}
-}
-
-static void sleep_ns(int64_t ns)
-{
-	struct timespec ts = { .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
-
-	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
-		;
 }
 
 /* Cost of one clock read: the smallest mean over 100 batches of 1000 reads. */
@@ -239,64 +353,79 @@ static long my_nvcsw(void)
 	return ru.ru_nvcsw;
 }
 
-static int reader(const struct opts *o, struct shared *sh, struct chan *in, struct chan *reply)
+static int reader_fail(struct shared *sh, int rc)
 {
-	int block = o->mode != MODE_NONBLOCKING;
-	uint32_t marked = 0;    /* the message whose wait was marked (once per message) */
+	atomic_store(&sh->reader.error, rc);
+	return 1;
+}
+
+static int reader(const struct opts *o, struct shared *sh, struct reader_rec *rec, long n,
+		  struct chan *in, struct chan *reply)
+{
+	const struct mode_info *mi = &modes[o->mode];
+	long nvcsw;
 	int rc;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	pin(o->reader_cpu, "reader");
-	sh->reader_cpu_seen = sched_getcpu();
+	sh->reader.cpu_seen = sched_getcpu();
+	/* every field -1, and every page of the log faulted in before the first message */
+	memset(rec, 0xff, n * sizeof(*rec));
 	rc = in->mech->attach_waiter ? in->mech->attach_waiter(in) : 0;
 	if (!rc && reply && reply->mech->attach_notifier)
 		rc = reply->mech->attach_notifier(reply);
-	if (rc) {
-		atomic_store(&sh->reader_error, rc);
-		return 1;
-	}
-	atomic_store_explicit(&sh->reader_ready, 1, memory_order_release);
+	if (rc)
+		return reader_fail(sh, rc);
+	nvcsw = my_nvcsw();
+	atomic_store_explicit(&sh->reader.ready, 1, memory_order_release);
 
 	for (;;) {
+		int64_t t1 = -1;
 		uint32_t v;
-		int64_t t1;
 
-		if (o->mode == MODE_BLOCKING) {
-			atomic_store_explicit(&sh->reader_nvcsw, my_nvcsw(), memory_order_relaxed);
-			atomic_store_explicit(&sh->waiting_for, in->seen + 1, memory_order_release);
+		if (mi->verify) {
+			long sw = my_nvcsw();
+
+			atomic_store_explicit(&sh->announce.nvcsw, sw, memory_order_relaxed);
+			atomic_store_explicit(&sh->announce.seq, in->seen + 1,
+					      memory_order_release);
 		}
-		if (marked != in->seen + 1) {
-			bench_mark(BENCH_MARK_WAIT);
-			marked = in->seen + 1;
-		}
-		rc = in->mech->wait(in, block, -1);
-		if (rc) {
-			atomic_store(&sh->reader_error, rc);
-			return 1;
-		}
-		v = atomic_load_explicit(in->word, memory_order_acquire);
-		if (v == in->seen)
-			continue;       /* spurious wake-up */
-		t1 = now_ns();
-		if (v != SEQ_STOP)
-			bench_mark(BENCH_MARK_T1);
-		if (in->mech->consume)
-			in->mech->consume(in);
+		bench_mark(BENCH_MARK_WAIT);
+		do {
+			rc = in->mech->wait(in, -1);
+			if (rc)
+				return reader_fail(sh, rc);
+			v = atomic_load_explicit(in->word, memory_order_acquire);
+		} while (v == in->seen);        /* a spurious return */
 		if (v == SEQ_STOP)
 			return 0;
+		if (!reply)
+			t1 = now_ns();
+		bench_mark(BENCH_MARK_T1);
+		if (!reply)
+			rec[v - 1].t1 = t1;
 		in->seen = v;
-		sh->t1[v - 1] = t1;
-		atomic_store_explicit(&sh->acked, v, memory_order_release);
-		if (reply) {
-			atomic_store_explicit(reply->word, v, memory_order_release);
-			if (reply->mech->notify)
-				reply->mech->notify(reply);
+		if (in->mech->consume)
+			in->mech->consume(in);
+		if (mi->observe) {
+			long now = my_nvcsw();
+
+			rec[v - 1].slept = now > nvcsw;
+			nvcsw = now;
 		}
+		if ((long)v - 1 == o->drop_ack)
+			continue;
+		if (!reply) {
+			ack_message(&sh->acked, v);
+			continue;
+		}
+		atomic_store_explicit(reply->word, v, memory_order_release);
+		if (reply->mech->notify)
+			reply->mech->notify(reply);
 	}
 }
 
 /* ---------------------------------------------------------------- writer */
-
 
 /* Read the reader's scheduler state and voluntary context switches from /proc. */
 static int read_status(int fd, char *state, long *nvcsw)
@@ -330,12 +459,10 @@ static int verify_asleep(const struct opts *o, struct shared *sh, int statfd, ui
 	long before, n1 = 0, n2 = 0;
 	char st = '?';
 
-	while (atomic_load_explicit(&sh->waiting_for, memory_order_acquire) != seq) {
-		if (now_ns() > deadline)
-			return 0;
-		__builtin_ia32_pause();
-	}
-	before = atomic_load_explicit(&sh->reader_nvcsw, memory_order_relaxed);
+	if (spin_until(atomic_load_explicit(&sh->announce.seq, memory_order_acquire) == seq,
+		       deadline))
+		return 0;
+	before = atomic_load_explicit(&sh->announce.nvcsw, memory_order_relaxed);
 	for (;;) {
 		if (read_status(statfd, &st, &n1) < 0)
 			return 0;
@@ -343,6 +470,7 @@ static int verify_asleep(const struct opts *o, struct shared *sh, int statfd, ui
 			break;
 		if (now_ns() > deadline)
 			return 0;
+		proc_poll_pause();
 	}
 	sleep_ns(o->idle_us * 1000LL);
 	if (read_status(statfd, &st, &n2) < 0)
@@ -350,39 +478,26 @@ static int verify_asleep(const struct opts *o, struct shared *sh, int statfd, ui
 	return st == 'S' && n2 == n1;
 }
 
-/* Wait until the reader handled seq (one-way) or replied with it (pingpong). */
-static int await_reader(const struct opts *o, struct shared *sh, struct chan *reply,
-			uint32_t seq, int64_t deadline, int64_t *t_end)
+/* Round trip: wait for the reader's answer seq; t_end when it is seen. */
+static int await_reply(struct chan *reply, uint32_t seq, int64_t deadline, int64_t *t_end)
 {
-	unsigned int i = 0;
+	for (;;) {
+		int rc = reply->mech->wait(reply, deadline);
+		uint32_t v;
 
-	if (reply) {
-		int block = o->mode != MODE_NONBLOCKING;
-
-		while (atomic_load_explicit(reply->word, memory_order_acquire) != seq) {
-			int rc = reply->mech->wait(reply, block, deadline);
-
-			if (rc)
-				return rc;
-		}
-		*t_end = now_ns();
-		reply->seen = seq;
-		if (reply->mech->consume)
-			reply->mech->consume(reply);
-		return 0;
+		if (rc)
+			return rc;
+		v = atomic_load_explicit(reply->word, memory_order_acquire);
+		if (v == seq)
+			break;
+		reply->seen = v;        /* a late answer to an earlier message */
 	}
-	while (atomic_load_explicit(&sh->acked, memory_order_acquire) < seq) {
-		__builtin_ia32_pause();
-		if ((++i & 255) == 0 && now_ns() > deadline)
-			return -ETIMEDOUT;
-	}
+	*t_end = now_ns();
+	reply->seen = seq;
+	if (reply->mech->consume)
+		reply->mech->consume(reply);
 	return 0;
 }
-
-struct sample {
-	int64_t latency_ns, notify_ns;
-	int8_t ok, slept;
-};
 
 static int write_samples(const struct opts *o, const struct sample *s, long n)
 {
@@ -404,7 +519,7 @@ static int write_samples(const struct opts *o, const struct sample *s, long n)
 }
 
 /* The ipc-bench RESULTS block over the ok, non-warm-up messages. */
-static void print_results(const struct opts *o, const struct sample *s, long n, long *okc)
+static void print_results(const struct opts *o, const struct sample *s, long n)
 {
 	double sum = 0, sq = 0, mn = INFINITY, mx = 0;
 	long k = 0;
@@ -421,9 +536,8 @@ static void print_results(const struct opts *o, const struct sample *s, long n, 
 		mx = us > mx ? us : mx;
 		k++;
 	}
-	*okc = k;
 	printf("\n============ RESULTS ================\n");
-	printf("Mechanism:          %s (%s)\n", o->mech->name, mode_names[o->mode]);
+	printf("Mechanism:          %s (%s)\n", o->mech->name, modes[o->mode].name);
 	printf("Message size:       1\n");
 	printf("Message count:      %ld\n", k);
 	if (k) {
@@ -472,12 +586,15 @@ static void write_meta(const struct opts *o, struct shared *sh, double clock_ns,
 	uname(&u);
 	clock_getres(CLOCK_MONOTONIC, &res);
 	fprintf(f, "{\n  \"mechanism\": \"%s\",\n  \"mode\": \"%s\",\n", o->mech->name,
-		mode_names[o->mode]);
+		modes[o->mode].name);
+	fprintf(f, "  \"wait_design\": \"%s\",\n", WAIT_DESIGN_NAME);
 	fprintf(f, "  \"count\": %ld,\n  \"warmup\": %ld,\n  \"idle_us\": %ld,\n"
 		"  \"timeout_ms\": %ld,\n", o->count, o->warmup, o->idle_us, o->timeout_ms);
+	if (o->drop_ack >= 0)
+		fprintf(f, "  \"drop_ack\": %ld,\n", o->drop_ack);
 	fprintf(f, "  \"writer_cpu\": %d,\n  \"reader_cpu\": %d,\n  \"writer_cpu_seen\": %d,\n"
 		"  \"reader_cpu_seen\": %d,\n", o->writer_cpu, o->reader_cpu, writer_cpu_seen,
-		sh->reader_cpu_seen);
+		sh->reader.cpu_seen);
 	read_clocksource(cs_end, sizeof(cs_end));
 	fprintf(f, "  \"clock_read_ns\": %.2f,\n  \"clock_res_ns\": %ld,\n", clock_ns, res.tv_nsec);
 	fprintf(f, "  \"clocksource_start\": \"%s\",\n  \"clocksource_end\": \"%s\",\n", cs_start,
@@ -489,44 +606,78 @@ static void write_meta(const struct opts *o, struct shared *sh, double clock_ns,
 	fclose(f);
 }
 
+static bool reader_gone(struct shared *sh, pid_t pid)
+{
+	int status;
+
+	return atomic_load(&sh->reader.error) || waitpid(pid, &status, WNOHANG) == pid;
+}
+
+/* Stop the reader; it is killed if it does not stop within the timeout. */
+static void stop_reader(const struct opts *o, struct chan *in, pid_t pid)
+{
+	int64_t deadline = now_ns() + o->timeout_ms * 1000000LL;
+	int status;
+
+	atomic_store_explicit(in->word, SEQ_STOP, memory_order_release);
+	if (in->mech->notify)
+		in->mech->notify(in);
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		if (now_ns() > deadline) {
+			fprintf(stderr, "uintr-bench: reader did not stop; killed\n");
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			break;
+		}
+		sleep_ns(100000);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
 	struct chan ch[2] = { { .epfd = -1 }, { .epfd = -1 } };
 	struct chan *in = &ch[0], *reply = NULL;
+	const struct mode_info *mi;
+	struct reader_rec *rlog;
 	struct shared *sh;
 	struct sample *s;
 	const char *why = NULL;
-	long n, failures = 0, verified = 0, okc;
-	size_t shsize;
+	long n, failures = 0, slept = 0;
 	double clock_ns;
-	int statfd, status, rc, writer_cpu_seen;
+	int statfd, rc, writer_cpu_seen;
 	int64_t t_start;
 	pid_t pid;
 	char path[64], cs_start[64];
 
 	parse(argc, argv, &o);
+	mi = &modes[o.mode];
 	if (o.mech->probe && o.mech->probe(&why)) {
 		fprintf(stderr, "uintr-bench: mechanism %s cannot run here: %s\n", o.mech->name,
 			why ? why : "unsupported");
 		return 3;
 	}
 	n = o.count + o.warmup;
-	shsize = sizeof(*sh) + n * sizeof(int64_t);
-	sh = mmap(NULL, shsize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	rlog = mmap(NULL, n * sizeof(*rlog), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		    -1, 0);
 	s = calloc(n, sizeof(*s));
-	if (sh == MAP_FAILED || !s) {
+	if (sh == MAP_FAILED || rlog == MAP_FAILED || !s) {
 		perror("uintr-bench: memory");
 		return 1;
 	}
-	if (o.mode == MODE_PINGPONG)
+	/* fault the writer's samples in now, not between two messages */
+	memset(s, 0, n * sizeof(*s));
+	if (mi->reply)
 		reply = &ch[1];
 	for (int i = 0; i < (reply ? 2 : 1); i++) {
 		ch[i].mech = o.mech;
-		ch[i].word = &sh->word[i];
+		ch[i].word = i ? &sh->reply : &sh->msg;
+		ch[i].block = mi->block;
 		rc = o.mech->open ? o.mech->open(&ch[i]) : 0;
 		if (rc) {
-			fprintf(stderr, "uintr-bench: %s: setup failed: %s\n", o.mech->name, strerror(-rc));
+			fprintf(stderr, "uintr-bench: %s: setup failed: %s\n", o.mech->name,
+				strerror(-rc));
 			return 1;
 		}
 	}
@@ -537,7 +688,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (pid == 0)
-		_exit(reader(&o, sh, in, reply));
+		_exit(reader(&o, sh, rlog, n, in, reply));
 
 	pin(o.writer_cpu, "writer");
 	writer_cpu_seen = sched_getcpu();
@@ -545,7 +696,8 @@ int main(int argc, char **argv)
 	if (!rc && reply && o.mech->attach_waiter)
 		rc = o.mech->attach_waiter(reply);
 	if (rc) {
-		fprintf(stderr, "uintr-bench: %s: attach failed: %s\n", o.mech->name, strerror(-rc));
+		fprintf(stderr, "uintr-bench: %s: attach failed: %s\n", o.mech->name,
+			strerror(-rc));
 		kill(pid, SIGKILL);
 		return 1;
 	}
@@ -556,10 +708,10 @@ int main(int argc, char **argv)
 		kill(pid, SIGKILL);
 		return 1;
 	}
-	while (!atomic_load_explicit(&sh->reader_ready, memory_order_acquire)) {
-		if (atomic_load(&sh->reader_error) || waitpid(pid, &status, WNOHANG) == pid) {
+	while (!atomic_load_explicit(&sh->reader.ready, memory_order_acquire)) {
+		if (reader_gone(sh, pid)) {
 			fprintf(stderr, "uintr-bench: reader failed to start: %s\n",
-				strerror(-atomic_load(&sh->reader_error)));
+				strerror(-atomic_load(&sh->reader.error)));
 			return 1;
 		}
 		sched_yield();
@@ -570,65 +722,67 @@ int main(int argc, char **argv)
 	t_start = now_ns();
 	for (long i = 0; i < n; i++) {
 		uint32_t seq = (uint32_t)i + 1;
-		int64_t t0, tn, t_end = 0, deadline;
+		int64_t t0, tn, t_end = 0;
 		struct sample *x = &s[i];
 
 		x->slept = -1;
-		if (o.mode == MODE_BLOCKING) {
+		if (mi->verify)
 			x->slept = (int8_t)verify_asleep(&o, sh, statfd, seq);
-			verified += i >= o.warmup && x->slept;
-		}
 		t0 = now_ns();
 		bench_mark(BENCH_MARK_T0);
 		atomic_store_explicit(in->word, seq, memory_order_release);
 		rc = o.mech->notify ? o.mech->notify(in) : 0;
 		bench_mark(BENCH_MARK_NOTIFIED);
 		tn = now_ns();
+		x->t0 = t0;
 		x->notify_ns = tn - t0;
-		deadline = tn + o.timeout_ms * 1000000LL;
-		if (!rc)
-			rc = await_reader(&o, sh, reply, seq, deadline, &t_end);
+		if (!rc && reply)
+			rc = await_reply(reply, seq, tn + o.timeout_ms * 1000000LL, &t_end);
+		else if (!rc)
+			rc = await_ack(&sh->acked, seq, tn + o.timeout_ms * 1000000LL);
+		x->latency_ns = -1;
 		if (!rc) {
 			x->ok = 1;
-			x->latency_ns = reply ? t_end - t0 : sh->t1[i] - t0;
-		} else {
-			x->latency_ns = -1;
-			if (i >= o.warmup)
-				failures++;
-			if (atomic_load(&sh->reader_error) || waitpid(pid, &status, WNOHANG) == pid) {
-				fprintf(stderr, "uintr-bench: reader died at message %ld (%s)\n", i,
-					strerror(-atomic_load(&sh->reader_error)));
-				failures += n - i - 1;
-				n = i + 1;
-				pid = -1;
-				break;
-			}
+			if (reply)      /* one-way: from the reader's log, below */
+				x->latency_ns = t_end - t0;
+			continue;
+		}
+		if (reader_gone(sh, pid)) {
+			fprintf(stderr, "uintr-bench: reader died at message %ld (%s)\n", i,
+				strerror(-atomic_load(&sh->reader.error)));
+			for (long j = i + 1; j < n; j++)        /* never sent: failed, kept */
+				s[j] = (struct sample){ .latency_ns = -1, .notify_ns = -1,
+							.slept = -1 };
+			pid = -1;
+			break;
 		}
 	}
+	if (pid > 0)
+		stop_reader(&o, in, pid);
 
-	/* Stop the reader; it is killed if it does not answer. */
-	if (pid > 0) {
-		int64_t deadline = now_ns() + o.timeout_ms * 1000000LL;
+	/* The reader's log, now that it has stopped. */
+	for (long i = 0; i < n; i++) {
+		struct sample *x = &s[i];
 
-		atomic_store_explicit(in->word, SEQ_STOP, memory_order_release);
-		if (o.mech->notify)
-			o.mech->notify(in);
-		while (waitpid(pid, &status, WNOHANG) == 0) {
-			if (now_ns() > deadline) {
-				fprintf(stderr, "uintr-bench: reader did not stop; killed\n");
-				kill(pid, SIGKILL);
-				waitpid(pid, &status, 0);
-				break;
-			}
-			sleep_ns(100000);
+		if (!reply && x->ok)
+			x->latency_ns = rlog[i].t1 - x->t0;
+		if (mi->observe)
+			x->slept = rlog[i].slept;
+		if (i >= o.warmup) {
+			failures += !x->ok;
+			slept += x->slept == 1;
 		}
 	}
-	write_meta(&o, sh, clock_ns, writer_cpu_seen, failures, verified, t_start, now_ns(), cs_start);
+	write_meta(&o, sh, clock_ns, writer_cpu_seen, failures, mi->verify ? slept : 0, t_start,
+		   now_ns(), cs_start);
 	if (o.out && write_samples(&o, s, n))
 		return 1;
-	print_results(&o, s, n, &okc);
-	if (o.mode == MODE_BLOCKING)
-		printf("Sleep verified:     %ld of %ld messages\n", verified, o.count);
+	print_results(&o, s, n);
+	printf("Wait design:        %s\n", WAIT_DESIGN_NAME);
+	if (mi->verify)
+		printf("Sleep verified:     %ld of %ld messages\n", slept, o.count);
+	if (mi->observe)
+		printf("Reader slept:       %ld of %ld messages\n", slept, o.count);
 	printf("Clock read cost:    %.1f\tns\n", clock_ns);
 	return failures ? 2 : 0;
 }

@@ -23,24 +23,15 @@ static int efd_notify(struct chan *c)
 	return write(c->fd[1], &one, sizeof(one)) == sizeof(one) ? 0 : -errno;
 }
 
-static int efd_consume(struct chan *c)
-{
-	uint64_t n;
-
-	/* EAGAIN: a notification already drained together with an earlier one. */
-	if (read(c->fd[0], &n, sizeof(n)) < 0 && errno != EAGAIN)
-		return -errno;
-	return 0;
-}
-
 const struct mechanism mech_eventfd = {
 	.name = "eventfd",
 	.summary = "write(2) on an eventfd / epoll_wait",
-	.modes = ALL_MODES,
+	.can_block = true,
+	.can_poll = true,
 	.open = efd_open,
 	.attach_waiter = fd_attach_waiter,
 	.notify = efd_notify,
 	.wait = fd_wait,
-	.consume = efd_consume,
+	.consume = eventfd_consume,
 	.close = fd_close,
 };

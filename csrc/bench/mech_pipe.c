@@ -12,31 +12,15 @@ static int pipe_open(struct chan *c)
 	return pipe2(c->fd, O_NONBLOCK | O_CLOEXEC) < 0 ? -errno : 0;
 }
 
-static int pipe_notify(struct chan *c)
-{
-	char b = 1;
-
-	return write(c->fd[1], &b, 1) == 1 ? 0 : -errno;
-}
-
-static int pipe_consume(struct chan *c)
-{
-	char buf[64];
-
-	/* Drain everything: one byte per message, one message in flight. */
-	while (read(c->fd[0], buf, sizeof(buf)) > 0)
-		;
-	return errno == EAGAIN ? 0 : -errno;
-}
-
 const struct mechanism mech_pipe = {
 	.name = "pipe",
 	.summary = "write(2) of one byte to a pipe / epoll_wait on the read end",
-	.modes = ALL_MODES,
+	.can_block = true,
+	.can_poll = true,
 	.open = pipe_open,
 	.attach_waiter = fd_attach_waiter,
-	.notify = pipe_notify,
+	.notify = byte_notify,
 	.wait = fd_wait,
-	.consume = pipe_consume,
+	.consume = fd_drain,
 	.close = fd_close,
 };

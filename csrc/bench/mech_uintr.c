@@ -3,7 +3,7 @@
  * User interrupts (our guest kernel's UINTR system calls, kernel/patches).
  *
  *   uintr        the writer executes SENDUIPI; the reader's user handler records the
- *                arrival. Non-blocking: the reader runs (spins on the handler's count).
+ *                arrival. Polling: the reader runs (spins on the handler's count).
  *                Blocking: the reader sleeps in uintr_wait() and the interrupt is
  *                delivered on its way back to user mode.
  *   uintr_event  the study's idea: the writer executes SENDUIPI; the reader's UPID
@@ -15,13 +15,11 @@
  * with pidfd_getfd() and registers as a sender, which gives the UITT index.
  */
 #define _GNU_SOURCE
-#include <cpuid.h>
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <x86gprintrin.h>
@@ -44,24 +42,22 @@ extern volatile uint64_t uintr_bench_hits;
 void uintr_bench_handler(struct __uintr_frame *frame, unsigned long long vector);
 static uint64_t hits_seen;
 
-static long sys(long nr, long a, long b)
+/* A UINTR system call's result as 0 or more, or -errno. */
+static long neg_errno(long r)
 {
-	long r = syscall(nr, a, b);
-
 	return r < 0 ? -errno : r;
 }
 
 static int uintr_probe(const char **why)
 {
-	unsigned int a, b, c, d;
 	long r;
 
-	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(d & (1u << 5))) {
+	if (!cpu_has_uintr()) {
 		*why = "this CPU has no user interrupts (CPUID.(7,0):EDX[5] is clear); "
 		       "run it in the artifact's QEMU guest (platform tcg)";
 		return -ENOTSUP;
 	}
-	r = sys(__NR_uintr_unregister_handler, 0, 0);
+	r = neg_errno(uintr_unregister_handler(0));
 	if (r == -ENOSYS) {
 		*why = "the kernel has no UINTR system calls (not the artifact's guest kernel)";
 		return -ENOTSUP;
@@ -91,15 +87,15 @@ static int receiver_attach(struct chan *c, int eventfd)
 	struct uintr_pub *p = c->priv;
 	long r;
 
-	r = sys(__NR_uintr_register_handler, (long)uintr_bench_handler, 0);
+	r = neg_errno(uintr_register_handler(uintr_bench_handler, 0));
 	if (r < 0)
 		return (int)r;
 	if (eventfd >= 0) {
-		r = sys(__NR_uintr_register_event, eventfd, 0);
+		r = neg_errno(uintr_register_event(eventfd, 0));
 		if (r < 0)
 			return (int)r;
 	}
-	r = sys(__NR_uintr_vector_fd, UINTR_VECTOR, 0);
+	r = neg_errno(uintr_vector_fd(UINTR_VECTOR, 0));
 	if (r < 0)
 		return (int)r;
 	atomic_store_explicit(&p->vector_fd, (int)r, memory_order_relaxed);
@@ -108,41 +104,29 @@ static int receiver_attach(struct chan *c, int eventfd)
 	return 0;
 }
 
-/* Sender side: take the receiver's vector fd, register; fd[1] = UITT index. */
+/* Sender side: take the receiver's vector fd, register; peer = UITT index. */
 static int uintr_attach_notifier(struct chan *c)
 {
 	struct uintr_pub *p = c->priv;
 	int64_t deadline = now_ns() + ATTACH_WAIT_NS;
-	struct timespec pause = { 0, 100000 };
-	long pidfd, fd, idx;
+	long idx;
 	int pid;
 
 	while (!(pid = atomic_load_explicit(&p->pid, memory_order_acquire))) {
 		if (now_ns() > deadline)
 			return -ETIMEDOUT;
-		nanosleep(&pause, NULL);
+		sleep_ns(100000);
 	}
-	pidfd = sys(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0)
-		return (int)pidfd;
-	fd = syscall(SYS_pidfd_getfd, pidfd, atomic_load(&p->vector_fd), 0);
-	if (fd < 0) {
-		fd = -errno;
-		close((int)pidfd);
-		return (int)fd;
-	}
-	close((int)pidfd);
-	idx = sys(__NR_uintr_register_sender, fd, 0);
-	close((int)fd);
+	idx = neg_errno(uintr_sender_from(pid, atomic_load(&p->vector_fd)));
 	if (idx < 0)
 		return (int)idx;
-	c->fd[1] = (int)idx;
+	c->peer = idx;
 	return 0;
 }
 
 static int uintr_notify(struct chan *c)
 {
-	_senduipi((unsigned long long)c->fd[1]);
+	_senduipi((unsigned long long)c->peer);
 	return 0;
 }
 
@@ -155,41 +139,34 @@ static int uintr_attach_waiter(struct chan *c)
  * Wait for the handler to have run. Blocking: CLUI first, so an interrupt that
  * arrives between the check and uintr_wait() stays pending in UIRR (the kernel then
  * returns at once) instead of being delivered in between and missed; STUI after the
- * wait delivers it.
+ * wait delivers it. Polling: spin on the handler's count (wait.h's spin).
  */
-static int uintr_wait_hit(struct chan *c, int block, int64_t deadline_ns)
+static int uintr_wait_hit(struct chan *c, int64_t deadline_ns)
 {
-	(void)c;
+	if (!c->block)
+		return spin_until(uintr_bench_hits != hits_seen, deadline_ns);
 	for (;;) {
-		if (block)
-			_clui();
+		uint64_t us = UINTR_WAIT_FOREVER;
+		long r;
+
+		_clui();
 		if (uintr_bench_hits != hits_seen) {
 			_stui();
 			return 0;
 		}
-		if (block) {
-			uint64_t us = UINTR_WAIT_FOREVER;
-			long r;
+		if (deadline_ns >= 0) {
+			int64_t left = deadline_ns - now_ns();
 
-			if (deadline_ns >= 0) {
-				int64_t left = deadline_ns - now_ns();
-
-				if (left <= 0) {
-					_stui();
-					return -ETIMEDOUT;
-				}
-				us = (uint64_t)(left + 999) / 1000;
-			}
-			r = sys(__NR_uintr_wait, (long)us, 0);
-			_stui();
-			if (r < 0 && r != -EINTR && r != -ETIMEDOUT)
-				return (int)r;
-		} else {
-			/* a spin-wait loop, as spin_until_changed() */
-			__builtin_ia32_pause();
-			if (deadline_ns >= 0 && now_ns() >= deadline_ns)
+			if (left <= 0) {
+				_stui();
 				return -ETIMEDOUT;
+			}
+			us = (uint64_t)(left + 999) / 1000;
 		}
+		r = neg_errno(uintr_wait(us, 0));
+		_stui();
+		if (r < 0 && r != -EINTR && r != -ETIMEDOUT)
+			return (int)r;
 	}
 }
 
@@ -209,7 +186,8 @@ static void uintr_close(struct chan *c)
 const struct mechanism mech_uintr = {
 	.name = "uintr",
 	.summary = "SENDUIPI / user handler (spins, or sleeps in uintr_wait)",
-	.modes = ALL_MODES,
+	.can_block = true,
+	.can_poll = true,
 	.probe = uintr_probe,
 	.open = uintr_open,
 	.attach_waiter = uintr_attach_waiter,
@@ -238,18 +216,8 @@ static int uev_attach_waiter(struct chan *c)
 	return r ? r : fd_attach_waiter(c);
 }
 
-static int uev_consume(struct chan *c)
-{
-	uint64_t n;
-
-	if (read(c->fd[0], &n, sizeof(n)) < 0 && errno != EAGAIN)
-		return -errno;
-	return 0;
-}
-
 static void uev_close(struct chan *c)
 {
-	c->fd[1] = -1;		/* a UITT index, not an fd */
 	fd_close(c);
 	uintr_close(c);
 }
@@ -257,13 +225,14 @@ static void uev_close(struct chan *c)
 const struct mechanism mech_uintr_event = {
 	.name = "uintr_event",
 	.summary = "SENDUIPI / kernel event vector signals an eventfd / epoll_wait",
-	.modes = ALL_MODES,
+	.can_block = true,
+	.can_poll = true,
 	.probe = uintr_probe,
 	.open = uev_open,
 	.attach_waiter = uev_attach_waiter,
 	.attach_notifier = uintr_attach_notifier,
 	.notify = uintr_notify,
 	.wait = fd_wait,
-	.consume = uev_consume,
+	.consume = eventfd_consume,
 	.close = uev_close,
 };

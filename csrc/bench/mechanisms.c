@@ -5,14 +5,16 @@
 
 #include "bench.h"
 
-extern const struct mechanism mech_eventfd, mech_pipe, mech_futex, mech_spin, mech_uintr,
-	mech_uintr_event;
+extern const struct mechanism mech_eventfd, mech_pipe, mech_futex, mech_spin, mech_signal,
+	mech_unix, mech_uintr_event, mech_uintr;
 
 const struct mechanism *const mechanisms[] = {
 	&mech_eventfd,
 	&mech_pipe,
 	&mech_futex,
 	&mech_spin,
+	&mech_signal,
+	&mech_unix,
 	&mech_uintr_event,
 	&mech_uintr,
 	NULL,

@@ -1,19 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* Helpers the mechanisms share: the clock, epoll waiting on an fd, polling a word. */
+/* Helpers the mechanisms share: fds (epoll, a byte per message, draining), polling a word. */
 #include <errno.h>
 #include <sys/epoll.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
-
-int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* The waiter's own epoll instance, watching fd[0] for input. */
 int fd_attach_waiter(struct chan *c)
@@ -28,14 +19,15 @@ int fd_attach_waiter(struct chan *c)
 	return 0;
 }
 
-/* Blocking: epoll_wait until the deadline. Non-blocking: epoll_wait(0) in a loop. */
-int fd_wait(struct chan *c, int block, int64_t deadline_ns)
+/* Blocking: epoll_wait until the deadline. Polling: epoll_wait(0) in a loop. */
+int fd_wait(struct chan *c, int64_t deadline_ns)
 {
 	struct epoll_event ev;
 	int n, ms;
 
 	for (;;) {
-		if (block) {
+		ms = 0;
+		if (c->block) {
 			ms = -1;
 			if (deadline_ns >= 0) {
 				int64_t left = deadline_ns - now_ns();
@@ -44,8 +36,6 @@ int fd_wait(struct chan *c, int block, int64_t deadline_ns)
 					return -ETIMEDOUT;
 				ms = (int)((left + 999999) / 1000000);
 			}
-		} else {
-			ms = 0;
 		}
 		n = epoll_wait(c->epfd, &ev, 1, ms);
 		if (n > 0)
@@ -55,6 +45,31 @@ int fd_wait(struct chan *c, int block, int64_t deadline_ns)
 		if (deadline_ns >= 0 && now_ns() >= deadline_ns)
 			return -ETIMEDOUT;
 	}
+}
+
+/* The waiter's eventfd (fd[0]) after the message was seen: read its counter. */
+int eventfd_consume(struct chan *c)
+{
+	return eventfd_drain(c->fd[0], NULL);
+}
+
+/* A byte stream's notification: one byte to fd[1]. */
+int byte_notify(struct chan *c)
+{
+	char b = 1;
+
+	return write(c->fd[1], &b, 1) == 1 ? 0 : -errno;
+}
+
+/* The waiter's byte stream (fd[0], non-blocking): read everything there is. */
+int fd_drain(struct chan *c)
+{
+	char buf[64];
+
+	/* one byte per message, one message in flight */
+	while (read(c->fd[0], buf, sizeof(buf)) > 0)
+		;
+	return errno == EAGAIN ? 0 : -errno;
 }
 
 void fd_close(struct chan *c)
@@ -67,15 +82,9 @@ void fd_close(struct chan *c)
 		close(c->fd[1]);
 }
 
-/* Poll the message word without entering the kernel. */
+/* Poll the message word without entering the kernel (wait.h's spin). */
 int spin_until_changed(struct chan *c, int64_t deadline_ns)
 {
-	unsigned int i = 0;
-
-	while (atomic_load_explicit(c->word, memory_order_acquire) == c->seen) {
-		__builtin_ia32_pause();
-		if (deadline_ns >= 0 && (++i & 1023) == 0 && now_ns() >= deadline_ns)
-			return -ETIMEDOUT;
-	}
-	return 0;
+	return spin_until(atomic_load_explicit(c->word, memory_order_acquire) != c->seen,
+			  deadline_ns);
 }

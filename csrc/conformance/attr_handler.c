@@ -7,7 +7,7 @@
  */
 #include <x86gprintrin.h>
 
-#include "conformance.h"
+#include "harness.h"
 
 volatile struct attr_record attr_record;
 
