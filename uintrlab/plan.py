@@ -5,7 +5,7 @@ import dataclasses
 import random
 from dataclasses import dataclass, field
 
-MODES = ("nonblocking", "blocking", "pingpong")
+MODES = ("nonblocking", "blocking", "pingpong", "pingpong-spin", "backtoback")   # uintr-bench --list
 PLATFORMS = ("tcg", "native")
 
 
