@@ -73,12 +73,13 @@ def machine(name: str) -> Machine:
 
 def command(m: Machine, qemu: Path, kernel: Path, *, initrd: Path | None = None,
             disk: Path | None = None, append: str = "", name: str | None = None,
-            plugin: str | None = None) -> list[str]:
+            plugin: str | None = None, gdb: str | None = None) -> list[str]:
     """The argument list of one boot of machine ``m``: ``kernel`` (a bzImage or a
     multiboot ELF), the guest's ``initrd`` and results ``disk`` when the machine has
     them, ``append`` added to its kernel command line, ``name`` the QEMU process name
     (with named threads, so that the runner can find and pin each vCPU's host thread),
-    ``plugin`` a TCG plugin with its arguments (``path,arg=value,...``)."""
+    ``plugin`` a TCG plugin with its arguments (``path,arg=value,...``), ``gdb`` a device
+    for QEMU's gdbstub (``tcp:127.0.0.1:PORT``; benchmarks/pathlen_gdb_check.py)."""
     if m.results_disk and disk is None:
         raise ValueError(f"machine {m.name}: needs a results disk")
     cmd = [str(qemu)]
@@ -90,6 +91,8 @@ def command(m: Machine, qemu: Path, kernel: Path, *, initrd: Path | None = None,
         cmd += ["-name", f"{name},debug-threads=on"]
     if plugin:
         cmd += ["-plugin", plugin]
+    if gdb:
+        cmd += ["-gdb", gdb]
     cmd += ["-kernel", str(kernel)]
     if initrd is not None:
         cmd += ["-initrd", str(initrd)]

@@ -120,14 +120,16 @@ def _guest_machine(exp: Experiment) -> qemu.Machine:
 
 def boot_guest(plan_lines: list[tuple[str, list[str]]], boot_dir: Path, timeout: float, on_line=None, *,
                machine: qemu.Machine | None = None, extra_args: str = "",
-               host_cpus: list[int] | None = None, plugin: str | None = None) -> BootOutcome:
+               host_cpus: list[int] | None = None, plugin: str | None = None,
+               gdb: str | None = None) -> BootOutcome:
     """Boot our kernel in our QEMU once with a plan (lines "<id> <arguments>", see
     csrc/guest/init), wait for power-off or the timeout and unpack the guest's result
     files into boot_dir. The console log stays in boot_dir/console.log; the outcome says
     whether the guest hung (timeout), panicked, crashed QEMU or wrote no results.
     Each vCPU thread is pinned to its own host CPU (``host_cpus``, default vCPU n on
     CPU n; uintrlab.pinning): the outcome's ``pinning`` records it, or why it could not.
-    ``plugin``: a TCG plugin with its arguments (uintrlab.pathlen.plugin_arg)."""
+    ``plugin``: a TCG plugin with its arguments (uintrlab.pathlen.plugin_arg); ``gdb``: a
+    gdbstub device (qemu.command)."""
     machine = machine or qemu.machine("guest")
     qemu_bin, kernel = builds.component("qemu"), builds.component("kernel")
     outcome = BootOutcome("tcg", 0)
@@ -139,7 +141,7 @@ def boot_guest(plan_lines: list[tuple[str, list[str]]], boot_dir: Path, timeout:
     with open(disk, "wb") as f:
         f.truncate(qemu.RESULTS_DISK_BYTES)
     cmd = qemu.command(machine, qemu_bin, kernel, initrd=initrd, disk=disk, append=extra_args,
-                       name=f"uintrlab-{boot_dir.name}", plugin=plugin)
+                       name=f"uintrlab-{boot_dir.name}", plugin=plugin, gdb=gdb)
     (boot_dir / "qemu-command.txt").write_text(" ".join(cmd) + "\n")
     console = boot_dir / "console.log"
     t0 = time.monotonic()
