@@ -132,7 +132,7 @@ def test_no_markers_names_the_condition(tmp_path):
     p = tmp_path / "pathlen.csv"
     p.write_text(output_text([]))
     conds = [pathlen.Condition("eventfd-blocking", "eventfd", "blocking", samples(5))]
-    with pytest.raises(pathlen.PathLengthError, match="no markers.*old harness"):
+    with pytest.raises(pathlen.PathLengthError, match="condition eventfd-blocking: no markers.*old harness"):
         pathlen.per_message(pathlen.read_output(p), conds)
     # a condition that sent nothing (unsupported, rc 3) expects no rows
     assert pathlen.per_message(pathlen.read_output(p), [pathlen.Condition("x", "x", "blocking", None)]).empty

@@ -301,11 +301,12 @@ def per_message(out: Output, conditions: list[Condition], platform: str = "tcg",
     rows = out.rows
     writer = rows[rows["side"] == "W"].reset_index(drop=True)
     reader = rows[rows["side"].isin(["R", "E"])].reset_index(drop=True)
-    expected = sum(len(c.samples) for c in conditions if c.samples is not None)
-    if expected and rows.empty:
-        raise PathLengthError(f"{out.path}: no markers in the plugin's output although the benchmark "
-                              f"sent {expected} messages: the guest's harness has no markers "
-                              "(an old harness?) or the plugin did not recognise them")
+    sent = [c for c in conditions if c.samples is not None and len(c.samples)]
+    if sent and rows.empty:
+        raise PathLengthError(f"{out.path}: condition {sent[0].id}: no markers in the plugin's output "
+                              f"although the benchmark sent {len(sent[0].samples)} messages: the guest's "
+                              "harness has no markers (an old harness?) or the plugin did not "
+                              "recognise them")
     counters = out.counters
     # the interrupts that are part of no message (the plugin's hooks marked foreign)
     foreign = sorted({h["counter"] for h in out.hooks.values() if h["foreign"]})
