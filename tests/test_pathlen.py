@@ -303,3 +303,12 @@ def test_counting_only_on_tcg_and_never_as_latencies(tmp_path):
     data.write_metadata({"kind": "path-lengths"}, run / "metadata.json")
     with pytest.raises(data.DataError, match="a path-length \\(counting\\) run.*never enter latency statistics"):
         data.load_run(run)
+
+
+def test_cli_refuses_counting_off_tcg(native_bench, capsys):
+    from uintrlab.__main__ import main
+
+    rc = main(["run", "--platform", "native", "--mechanism", "eventfd", "--mode", "blocking",
+               "--path-lengths", "--out", "/nonexistent"])
+    assert rc == 1
+    assert "error: path_lengths: ['native'] count only on platform tcg" in capsys.readouterr().err
