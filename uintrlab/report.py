@@ -25,7 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from . import analysis as A  # noqa: E402
-from . import builds, plots, provenance, stats  # noqa: E402
+from . import builds, names, plots, provenance, stats  # noqa: E402
 
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#222;
@@ -125,8 +125,8 @@ def checklist(an: A.Analysis, samples: pd.DataFrame) -> pd.DataFrame:
     Computing Systems" (SC'15): the rule (paraphrased), status (done / partly / not
     done) and what this artifact does, with the facts taken from this analysis."""
     p = an.params
-    mechs = A.order(pd.unique(samples["mechanism"].astype(str)), A.MECHANISM_ORDER)
-    missing_uintr = [m for m in ("uintr_event", "uintr") if m not in mechs]
+    mechs = plots.present(samples, "mechanism")
+    missing_uintr = [m for m in names.uintr_mechanisms() if m not in mechs]
     skipped_params = sorted({s for m in an.metas for s in (m.get("params", {}) or {})
                              .get("skipped", [])})
     n_comp = len(an.results)
@@ -353,8 +353,8 @@ def build_html(an: A.Analysis, samples: pd.DataFrame, *, command: str = "",
                      + "</li>")
     for s in an.skipped:
         parts.append(f'<li class="warn">Not compared: {esc(s)}</li>')
-    mechs = A.order(pd.unique(samples["mechanism"].astype(str)), A.MECHANISM_ORDER)
-    for m in ("uintr_event", "uintr"):
+    mechs = plots.present(samples, "mechanism")
+    for m in names.uintr_mechanisms():
         if m not in mechs:
             parts.append(f"<li>{m}: not in these runs; no claim about it is made here.</li>")
     parts.append("</ul>")
@@ -427,7 +427,7 @@ def build_html(an: A.Analysis, samples: pd.DataFrame, *, command: str = "",
                             "outlier rule.", "speedup-forest", figures_dir))
     log("figures: time series")
     wl = plots.windowed_latency(samples)
-    for plat in plots._platforms(wl["platform"].astype(str)):
+    for plat in plots.present(wl, "platform"):
         parts.append(figure(plots.timeseries(samples, plat, wl=wl),
                             f"{plat}: latency against message index, per boot (colour): the "
                             "median (solid) and 99th percentile (dotted) of each of 100 "
