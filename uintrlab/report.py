@@ -4,10 +4,9 @@
 The page needs nothing beside itself: CSS inline, figures embedded as base64 PNG.
 Contents, in order: parameters and provenance (runs, host, builds, the command),
 descriptives, outlier counts per rule, speedups with intervals, p-values and Holm,
-the outlier-sensitivity table, the power table, the study beside ours, figures (ECDF,
-violins, per-boot medians, forest plot, latency time series per platform, study vs
-ours), conventions, and a checklist of Hoefler & Belli's twelve rules (SC'15) saying
-what this artifact does for each, including what it does not do.
+the outlier-sensitivity table, the power table, the study beside ours, figures (those
+of :mod:`uintrlab.figures`), conventions, and a checklist of Hoefler & Belli's twelve
+rules (SC'15) saying what this artifact does for each, including what it does not do.
 """
 from __future__ import annotations
 
@@ -25,7 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from . import analysis as A  # noqa: E402
-from . import builds, names, plots, provenance, stats  # noqa: E402
+from . import builds, figures, names, plots, provenance, stats  # noqa: E402
 
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#222;
@@ -408,30 +407,8 @@ def build_html(an: A.Analysis, samples: pd.DataFrame, *, command: str = "",
         parts.append('<p class="note">(no comparisons)</p>')
 
     parts.append("<h2>Figures</h2>")
-    log("figures: ECDF")
-    parts.append(figure(plots.ecdf(samples), "Latency ECDF per mechanism (log axis); rows: "
-                        "platform, columns: mode.", "latency-ecdf", figures_dir))
-    log("figures: violins")
-    parts.append(figure(plots.violin(samples), "Latency distributions (violins of log latency, "
-                        "quartiles inside).", "latency-violin", figures_dir))
-    log("figures: per-boot medians")
-    parts.append(figure(plots.boot_medians(an.boot_medians, p.confidence),
-                        "Per-boot median latency: each point one boot (the unit of "
-                        "replication), bars the interval of that boot's median, black bar "
-                        "the median of boots.", "boot-medians", figures_dir))
-    if not an.sensitivity.empty:
-        log("figures: forest")
-        parts.append(figure(plots.forest(an.sensitivity, p.baseline, p.confidence),
-                            f"Speedup vs {p.baseline} (ratio of medians) with "
-                            f"{100 * p.confidence:g} % hierarchical-bootstrap intervals, per "
-                            "outlier rule.", "speedup-forest", figures_dir))
-    log("figures: time series")
-    wl = plots.windowed_latency(samples)
-    for plat in plots.present(wl, "platform"):
-        parts.append(figure(plots.timeseries(samples, plat, wl=wl),
-                            f"{plat}: latency against message index, per boot (colour): the "
-                            "median (solid) and 99th percentile (dotted) of each of 100 "
-                            "consecutive windows.", f"latency-timeseries-{plat}", figures_dir))
+    for d in figures.draw(figures.Inputs(samples, an), "analysis", log=log):
+        parts.append(figure(d.fig, d.caption, d.name, figures_dir))
 
     parts.append("<h2>Power: boots and messages needed</h2>")
     parts.append('<p class="note">Per condition: between-boot (tau_log) and within-boot '
@@ -460,11 +437,8 @@ def build_html(an: A.Analysis, samples: pd.DataFrame, *, command: str = "",
         parts.append("<h3>Speedups</h3>" + table(st["speedups"], text_cols=("note", "ours")))
         parts.append("<h3>What differs</h3>" + table(st["differences"],
                                                      text_cols=("study", "ours")))
-        parts.append(figure(plots.study_vs_ours(st, p.baseline),
-                            "The study's published mean ± sd (squares) beside ours on tcg (mean ± "
-                            "sd, median open); right: speedups (study: ratio of means with a "
-                            "delta-method interval; ours: ratios of means and medians with "
-                            "bootstrap intervals).", "study-vs-ours", figures_dir))
+        for d in figures.draw(figures.Inputs(samples, an, study=st), "study", log=log):
+            parts.append(figure(d.fig, d.caption, d.name, figures_dir))
 
     parts.append("<h2>Checklist: Hoefler &amp; Belli's twelve rules</h2>")
     parts.append('<p class="note">T. Hoefler and R. Belli, "Scientific Benchmarking of Parallel '
