@@ -97,11 +97,14 @@ def cmd_report(a) -> int:
 
     from . import report
 
-    out = report.report(a.run_dirs, a.out, baseline=a.baseline, alpha=a.alpha, n_boot=a.bootstrap,
-                        outliers=a.outliers, outlier_param=a.outlier_param, seed=a.seed,
-                        mechanisms=a.mechanisms, figures_dir=a.figures_dir, cache=not a.no_cache,
-                        command="python -m uintrlab " + shlex.join(a.argv),
-                        log=(lambda m: None) if a.quiet else (lambda m: print(m, file=sys.stderr)))
+    out = report.write_report(a.run_dirs, a.out, baseline=a.baseline, alpha=a.alpha,
+                              n_boot=a.bootstrap, outliers=a.outliers,
+                              outlier_param=a.outlier_param, seed=a.seed,
+                              mechanisms=a.mechanisms, figures_dir=a.figures_dir,
+                              cache=not a.no_cache,
+                              command="python -m uintrlab " + shlex.join(a.argv),
+                              log=(lambda m: None) if a.quiet
+                              else (lambda m: print(m, file=sys.stderr)))
     print(out)
     return 0
 
