@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import builds, data, plan
+from . import builds, data, names, plan
 
 
 def _csv(s: str) -> list[str]:
@@ -15,11 +15,12 @@ def _csv(s: str) -> list[str]:
 def _add_run(sub) -> None:
     p = sub.add_parser("run", help="run experiments into data/runs/<run-id>/")
     p.add_argument("--platform", action="append", type=_csv, required=True,
-                   help="tcg (our QEMU) or native (this host); repeat or comma-separate")
+                   help=f"{', '.join(names.names('platform'))} (tcg: our QEMU guest, native: this "
+                        "host); repeat or comma-separate")
     p.add_argument("--mechanism", action="append", type=_csv, required=True,
-                   help="eventfd, pipe, futex, spin, ...; repeat or comma-separate")
+                   help=f"{', '.join(names.names('mechanism'))}; repeat or comma-separate")
     p.add_argument("--mode", action="append", type=_csv, required=True,
-                   help="nonblocking, blocking, pingpong; repeat or comma-separate")
+                   help=f"{', '.join(names.names('mode'))}; repeat or comma-separate")
     p.add_argument("--count", type=int, default=1000, help="measured messages per condition and boot")
     p.add_argument("--blocking-count", type=int, default=None, help="count for blocking mode (default: --count)")
     p.add_argument("--boots", type=int, default=3, help="boots (tcg) or process pairs (native) per condition")
@@ -103,11 +104,14 @@ def cmd_report(a) -> int:
 
     from . import report
 
-    out = report.report(a.run_dirs, a.out, baseline=a.baseline, alpha=a.alpha, n_boot=a.bootstrap,
-                        outliers=a.outliers, outlier_param=a.outlier_param, seed=a.seed,
-                        mechanisms=a.mechanisms, figures_dir=a.figures_dir, cache=not a.no_cache,
-                        command="python -m uintrlab " + shlex.join(a.argv),
-                        log=(lambda m: None) if a.quiet else (lambda m: print(m, file=sys.stderr)))
+    out = report.write_report(a.run_dirs, a.out, baseline=a.baseline, alpha=a.alpha,
+                              n_boot=a.bootstrap, outliers=a.outliers,
+                              outlier_param=a.outlier_param, seed=a.seed,
+                              mechanisms=a.mechanisms, figures_dir=a.figures_dir,
+                              cache=not a.no_cache,
+                              command="python -m uintrlab " + shlex.join(a.argv),
+                              log=(lambda m: None) if a.quiet
+                              else (lambda m: print(m, file=sys.stderr)))
     print(out)
     return 0
 

@@ -5,8 +5,7 @@ import dataclasses
 import random
 from dataclasses import dataclass, field
 
-MODES = ("nonblocking", "blocking", "pingpong")
-PLATFORMS = ("tcg", "native")
+from . import names
 
 
 class ParameterError(ValueError):
@@ -52,15 +51,16 @@ class Experiment:
         for name in ("platforms", "mechanisms", "modes"):
             if not getattr(self, name):
                 bad(name, [], "is empty")
+        platforms, modes = names.names("platform"), names.names("mode")
         for p in self.platforms:
-            if p not in PLATFORMS:
-                bad("platform", p, f"is unknown (choose from {', '.join(PLATFORMS)})")
+            if p not in platforms:
+                bad("platform", p, f"is unknown (choose from {', '.join(platforms)})")
         for m in self.mechanisms:
             if m not in known_mechanisms:
                 bad("mechanism", m, f"is unknown (choose from {', '.join(known_mechanisms)})")
         for m in self.modes:
-            if m not in MODES:
-                bad("mode", m, f"is unknown (choose from {', '.join(MODES)})")
+            if m not in modes:
+                bad("mode", m, f"is unknown (choose from {', '.join(modes)})")
         for name in ("count", "blocking_count", "boots", "timeout_ms"):
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
