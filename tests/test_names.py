@@ -17,12 +17,12 @@ def test_registry_and_bench_list_agree(native_bench):
 
 def test_disagreements_name_what_differs():
     listing = {m: ("nonblocking",) for m in names.names("mechanism") if m != "spin"}
-    listing["signal"] = ("nonblocking", "backtoback")
-    listing["eventfd"] = ("nonblocking", "blocking", "pingpong")
+    listing["smoke"] = ("nonblocking", "sideways")
+    listing["eventfd"] = ("nonblocking", "blocking", "pingpong", "pingpong-spin", "backtoback")
     found = names.disagreements(listing)
-    assert any("'signal'" in f and "not in uintrlab.names.MECHANISMS" in f for f in found)
+    assert any("'smoke'" in f and "not in uintrlab.names.MECHANISMS" in f for f in found)
     assert any("'spin'" in f and "not in uintr-bench --list" in f for f in found)
-    assert any("mode 'backtoback'" in f for f in found)
+    assert any("mode 'sideways'" in f for f in found)
     assert len(found) == 3
 
 
@@ -31,7 +31,7 @@ def test_order_puts_known_names_first_and_unknown_sorted_last():
         ["eventfd", "uintr", "spin", "alpha", "zeta"]
     assert names.order({"native", "tcg"}, "platform") == ["tcg", "native"]
     assert names.order(["pingpong", "blocking", "pingpong"], "mode") == ["blocking", "pingpong"]
-    assert names.names("mode") == ["nonblocking", "blocking", "pingpong"]
+    assert names.names("mode") == ["nonblocking", "blocking", "backtoback", "pingpong", "pingpong-spin"]
     with pytest.raises(ValueError, match="^dimension:"):
         names.order(["x"], "colour")
 

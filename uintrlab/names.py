@@ -76,14 +76,19 @@ MECHANISMS = Dimension("mechanism", (
     Entry("uintr_event", uintr=True),    # the study's: SENDUIPI, the kernel signals an eventfd
     Entry("uintr", uintr=True),          # SENDUIPI to the reader's user-interrupt handler
     Entry("pipe"),
+    Entry("unix"),                       # one byte on a UNIX socketpair / epoll_wait
     Entry("futex"),
+    Entry("signal"),                     # kill SIGUSR1 / sigtimedwait or a handler's flag
     Entry("spin"),                       # no notification: the reader polls (the floor)
 ))
 
 MODES = Dimension("mode", (
-    Entry("nonblocking"),
-    Entry("blocking"),
-    Entry("pingpong"),
+    Entry("nonblocking"),                # the reader polls
+    Entry("blocking"),                   # the reader verified asleep, then idle_us more
+    Entry("backtoback"),                 # the study's "non-blocking": the reader waits in its
+                                         # blocking call, the next message right after
+    Entry("pingpong"),                   # round trip, both sides block
+    Entry("pingpong-spin"),              # round trip, both sides poll (Intel's RFC table)
 ))
 
 PLATFORMS = Dimension("platform", (
