@@ -12,6 +12,28 @@ def _csv(s: str) -> list[str]:
     return [x for x in s.split(",") if x]
 
 
+def _int(s: str, what: str) -> int:
+    try:
+        return int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{what}: {s!r} is not an integer") from None
+
+
+def _idle_us(s: str) -> int | list[int]:
+    levels = [_int(x, "idle level") for x in _csv(s)]
+    return levels[0] if len(levels) == 1 and "," not in s else levels
+
+
+def _blocking_count(s: str) -> int | dict[int, int]:
+    if ":" not in s:
+        return _int(s, "count")
+    out = {}
+    for item in _csv(s):
+        idle, _, n = item.partition(":")
+        out[_int(idle, "idle level")] = _int(n, "count")
+    return out
+
+
 def _add_run(sub) -> None:
     p = sub.add_parser("run", help="run experiments into data/runs/<run-id>/")
     p.add_argument("--platform", action="append", type=_csv, required=True,
@@ -22,10 +44,17 @@ def _add_run(sub) -> None:
     p.add_argument("--mode", action="append", type=_csv, required=True,
                    help=f"{', '.join(names.names('mode'))}; repeat or comma-separate")
     p.add_argument("--count", type=int, default=1000, help="measured messages per condition and boot")
-    p.add_argument("--blocking-count", type=int, default=None, help="count for blocking mode (default: --count)")
+    p.add_argument("--blocking-count", type=_blocking_count, default=None,
+                   help="count for blocking mode (default: --count), or one per idle level: "
+                        "1000:10000,100000:500")
     p.add_argument("--boots", type=int, default=3, help="boots (tcg) or process pairs (native) per condition")
     p.add_argument("--warmup", type=int, default=100, help="warm-up messages before the measured ones")
-    p.add_argument("--idle-us", type=int, default=1000, help="blocking: idle time after verified sleep")
+    p.add_argument("--idle-us", type=_idle_us, default=1000,
+                   help="blocking: idle time after verified sleep; a comma-separated list runs "
+                        "blocking mode at each level")
+    p.add_argument("--bench-variant", default=None,
+                   help="a wait-design build of the benchmark (make -C csrc variants), for the "
+                        "A/B of the harness's waits (benchmarks/waits.py)")
     p.add_argument("--timeout-ms", type=int, default=1000, help="a message not seen within this is a failure")
     p.add_argument("--writer-cpu", type=int, default=0)
     p.add_argument("--reader-cpu", type=int, default=1)
@@ -47,7 +76,8 @@ def cmd_run(a) -> int:
                           count=a.count, blocking_count=a.blocking_count, boots=a.boots, warmup=a.warmup,
                           idle_us=a.idle_us, timeout_ms=a.timeout_ms, writer_cpu=a.writer_cpu,
                           reader_cpu=a.reader_cpu, seed=a.seed, tcg_threads=a.tcg_threads,
-                          boot_timeout_s=a.boot_timeout, host_cpus=a.host_cpus)
+                          boot_timeout_s=a.boot_timeout, host_cpus=a.host_cpus,
+                          bench_variant=a.bench_variant)
     run_dir = runner.run(exp, Path(a.out), run_id=a.run_id, progress=not a.no_progress,
                          log=lambda m: print(m, file=sys.stderr))
     meta, _ = data.load_run(run_dir) if data.sample_files(run_dir) else (None, None)

@@ -68,13 +68,29 @@ def provenance(kind: str) -> dict:
     return json.loads((build_dir(kind) / "provenance.json").read_text())
 
 
-def check_csrc(target: str) -> None:
-    """Fail unless csrc's binaries exist and are up to date with their sources."""
-    need = NATIVE_BENCH if target == "native" else GUEST_INITRAMFS
-    q = subprocess.run(["make", "-s", "-q", "-C", str(CSRC), str(need.relative_to(CSRC))],
+VARIANTS = CSRC / "build" / "variants"      # make -C csrc variants: one build per wait design
+
+
+def native_bench(variant: str | None = None) -> Path:
+    """The native benchmark: the default build, or a wait-design variant's."""
+    return NATIVE_BENCH if variant is None else VARIANTS / variant / "native" / "uintr-bench"
+
+
+def guest_initramfs(variant: str | None = None) -> Path:
+    """The guest initramfs: the default build, or a wait-design variant's."""
+    return GUEST_INITRAMFS if variant is None else VARIANTS / variant / "guest" / "initramfs.cpio"
+
+
+def check_csrc(target: str, variant: str | None = None) -> None:
+    """Fail unless csrc's binaries (of a wait-design variant, if given) exist and are up to
+    date with their sources."""
+    need = native_bench(variant) if target == "native" else guest_initramfs(variant)
+    extra = [] if variant is None else [f"BUILD=build/variants/{variant}", f"WAIT_DESIGN={variant}"]
+    q = subprocess.run(["make", "-s", "-q", "-C", str(CSRC), *extra, str(need.relative_to(CSRC))],
                        capture_output=True)
     if not need.exists() or q.returncode != 0:
-        raise MissingBuild(f"{need.relative_to(ROOT)} is missing or older than its sources; run 'make guest'")
+        how = "'make guest'" if variant is None else "'make -C csrc variants'"
+        raise MissingBuild(f"{need.relative_to(ROOT)} is missing or older than its sources; run {how}")
 
 
 @dataclass(frozen=True)
