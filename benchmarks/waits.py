@@ -17,19 +17,16 @@ that takes the emulator's global lock can only add to what it measures.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from uintrlab import data, names, profiles, provenance, runner, samples  # noqa: E402
+import ab  # noqa: E402  (benchmarks/ab.py)
+from uintrlab import profiles, provenance, runner  # noqa: E402
 from uintrlab.plan import Experiment  # noqa: E402
 
 DESIGNS = ("pause", "plain", "futex")
 REFERENCE = "pause"
-
 
 def cmd_run(a) -> int:
     status = 0
@@ -43,64 +40,18 @@ def cmd_run(a) -> int:
         status |= 0 if provenance.read_metadata(run_dir).get("status") == "complete" else 2
     return status
 
-
-def per_boot_medians(run_dirs) -> pd.DataFrame:
-    """Per (design, platform, mechanism, mode, boot): the median latency (µs) of the valid
-    messages; the design from each condition's recorded wait design."""
-    rows = []
-    for d in run_dirs:
-        meta, df = data.load_run(d)
-        designs = {b["platform"]: {c.get("wait_design") for c in b["conditions"].values()} - {None}
-                   for b in meta["boots"]}
-        design = meta["params"].get("bench_variant") or "default"
-        seen = set().union(*designs.values()) if designs else set()
-        if len(seen) == 1:
-            design = seen.pop()
-        df = df[samples.valid_mask(df)]
-        med = df.groupby(["platform", "mechanism", "mode", "boot"], observed=True)["latency_ns"].median()
-        for (p, m, mode, b), v in med.items():
-            rows.append({"design": design, "platform": p, "mechanism": m, "mode": mode, "boot": b,
-                         "median_us": v / 1e3})
-    return pd.DataFrame(rows)
-
-
-def table(run_dirs) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The A/B table (one row per platform, mechanism and mode) and the per-platform
-    geometric mean of each design's ratio to the reference design."""
-    pb = per_boot_medians(run_dirs)
-    g = pb.groupby(["platform", "mechanism", "mode", "design"], observed=True)["median_us"]
-    med = g.median().unstack("design")
-    lo, hi = g.min().unstack("design"), g.max().unstack("design")
-    designs = [d for d in DESIGNS if d in med.columns] + [d for d in med.columns if d not in DESIGNS]
-    out = pd.DataFrame(index=med.index)
-    for d in designs:
-        out[f"{d} µs"] = med[d].round(2)
-        out[f"{d} range"] = [f"{x:.2f}–{y:.2f}" for x, y in zip(lo[d], hi[d])]
-    summary = {}
-    if REFERENCE in med.columns:
-        for d in designs:
-            if d != REFERENCE:
-                out[f"{d}/{REFERENCE}"] = (med[d] / med[REFERENCE]).round(3)
-        for p in names.order(out.index.get_level_values("platform"), "platform"):
-            sub = med.xs(p, level="platform")
-            summary[p] = {d: math.exp((sub[d] / sub[REFERENCE]).map(math.log).mean())
-                          for d in designs if sub[d].notna().all()}
-    order = [(p, m, mode) for p in names.order(out.index.get_level_values(0), "platform")
-             for m in names.order(out.index.get_level_values(1), "mechanism")
-             for mode in names.order(out.index.get_level_values(2), "mode")
-             if (p, m, mode) in out.index]
-    return out.loc[order], pd.DataFrame(summary).T
-
+def design_of(meta: dict) -> str:
+    """The wait design a run's benchmark was built with (as each condition recorded it)."""
+    seen = {c.get("wait_design") for b in meta["boots"] for c in b["conditions"].values()} - {None}
+    if len(seen) != 1:
+        raise SystemExit(f"run {meta.get('run_id')}: wait designs {sorted(seen) or 'not recorded'}; "
+                         "expected one per run")
+    return seen.pop()
 
 def cmd_table(a) -> int:
-    t, summary = table(a.run_dirs)
-    with pd.option_context("display.width", 200, "display.max_rows", None, "display.max_columns", None):
-        print(t.to_markdown() if a.markdown else t.to_string())
-        print()
-        print(f"geometric mean of each design's median ratio to '{REFERENCE}', per platform:")
-        print(summary.round(3).to_markdown() if a.markdown else summary.round(3).to_string())
+    t, summary = ab.table(a.run_dirs, design_of, DESIGNS, REFERENCE)
+    ab.print_table(t, summary, REFERENCE, a.markdown)
     return 0
-
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -123,7 +74,6 @@ def main(argv=None) -> int:
     if bad:
         ap.error(f"--designs: unknown {bad} (choose from {', '.join(DESIGNS)})")
     return {"run": cmd_run, "table": cmd_table}[a.cmd](a)
-
 
 if __name__ == "__main__":
     sys.exit(main())
