@@ -28,6 +28,7 @@ from uintrlab.plan import Experiment  # noqa: E402
 DESIGNS = ("pause", "plain", "futex")
 REFERENCE = "pause"
 
+
 def cmd_run(a) -> int:
     status = 0
     for design in a.designs:
@@ -40,6 +41,7 @@ def cmd_run(a) -> int:
         status |= 0 if provenance.read_metadata(run_dir).get("status") == "complete" else 2
     return status
 
+
 def design_of(meta: dict) -> str:
     """The wait design a run's benchmark was built with (as each condition recorded it)."""
     seen = {c.get("wait_design") for b in meta["boots"] for c in b["conditions"].values()} - {None}
@@ -48,10 +50,12 @@ def design_of(meta: dict) -> str:
                          "expected one per run")
     return seen.pop()
 
+
 def cmd_table(a) -> int:
     t, summary = ab.table(a.run_dirs, design_of, DESIGNS, REFERENCE)
     ab.print_table(t, summary, REFERENCE, a.markdown)
     return 0
+
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -74,6 +78,7 @@ def main(argv=None) -> int:
     if bad:
         ap.error(f"--designs: unknown {bad} (choose from {', '.join(DESIGNS)})")
     return {"run": cmd_run, "table": cmd_table}[a.cmd](a)
+
 
 if __name__ == "__main__":
     sys.exit(main())
