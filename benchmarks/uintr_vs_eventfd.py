@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from uintrlab import data, runner  # noqa: E402
+from uintrlab import data, names, runner  # noqa: E402
 from uintrlab.plan import Experiment  # noqa: E402
 
 MECHS = ["eventfd", "uintr", "uintr_event"]
@@ -48,7 +48,7 @@ def main() -> int:
     med = df.groupby(["mechanism", "mode"], observed=True)["latency_ns"].median()
     notify = df.groupby(["mechanism", "mode"], observed=True)["notify_ns"].median()
     n = df.groupby(["mechanism", "mode"], observed=True).size()
-    for mode in ["nonblocking", "blocking", "pingpong"]:
+    for mode in names.names("mode"):
         for m in MECHS:
             if (m, mode) not in med.index:
                 continue

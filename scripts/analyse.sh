@@ -33,6 +33,6 @@ $py -m jupyter nbconvert --to html --log-level WARN "reports/02-analysis-$id.ipy
 step "the report"
 $py -m uintrlab report "$run" --out "reports/report-$id.html" --figures-dir "$figures" --quiet
 step "done in $(($(date +%s) - t0)) s"
-echo "  figures:   $figures/{latency-ecdf,latency-violin,boot-medians,speedup-forest,latency-timeseries-<platform>,study-vs-ours}.{pdf,png,svg}"
+echo "  figures:   $($py -m uintrlab.figures "$figures")"   # every file of uintrlab.figures.FIGURES
 echo "  report:    reports/report-$id.html (every table and figure on one page)"
 echo "  notebooks: reports/02-analysis-$id.{ipynb,html}, reports/03-compare-with-study-$id.{ipynb,html}"

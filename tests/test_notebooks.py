@@ -69,3 +69,27 @@ def test_analysis_notebook_rejects_a_directory_without_data(tmp_path):
         pm.execute_notebook(str(NB / "02-analysis.ipynb"), str(tmp_path / "o.ipynb"), cwd=str(builds.ROOT),
                             parameters={"runs": [str(tmp_path / "empty")], "figures_dir": str(tmp_path)},
                             progress_bar=False)
+
+
+def test_analysis_notebook_draws_the_figures_registry(tiny_run, tmp_path):
+    """Notebook 02 shows and saves exactly the figures of uintrlab.figures' analysis group,
+    in order, each with its caption."""
+    from uintrlab import analysis as A
+    from uintrlab import figures
+    figs, out = tmp_path / "figs", tmp_path / "02.ipynb"
+    pm.execute_notebook(str(NB / "02-analysis.ipynb"), str(out), cwd=str(builds.ROOT),
+                        parameters={"runs": [str(tiny_run)], "figures_dir": str(figs), "n_boot": 1000},
+                        progress_bar=False)
+    params = A.validate_params(str(tiny_run), n_boot=1000)
+    metas, s = A.load(params)
+    inputs = figures.Inputs(s, A.analyse_cached(s, params, metas))
+    want = figures.planned(inputs, "analysis")
+    assert sorted(p.name for p in figs.iterdir()) == sorted(
+        f"{f.file_name(p)}.{fmt}" for f, p in want for fmt in ("pdf", "png", "svg"))
+    import nbformat
+    cell = next(c for c in nbformat.read(out, as_version=4).cells if c.get("id") == "figures")
+    shown = [o["data"]["text/markdown"] for o in cell.outputs if "text/markdown" in o.get("data", {})]
+    images = [o for o in cell.outputs if "image/png" in o.get("data", {})]
+    assert len(shown) == len(images) == len(want)
+    for md, (f, p) in zip(shown, want):
+        assert f.caption_for(inputs, p) in md and f"`{f.file_name(p)}`" in md

@@ -27,6 +27,15 @@ def exp(**kw):
     (dict(mechanisms=["spin"], modes=["blocking"]), "modes"),
     (dict(platforms=[]), "platforms"),
     (dict(tcg_threads="many"), "tcg_threads"),
+    (dict(idle_us=[1000, 0]), "idle_us"),
+    (dict(idle_us=[1000, -5]), "idle_us"),
+    (dict(idle_us=[]), "idle_us"),
+    (dict(idle_us=[1000, 1000]), "idle_us"),
+    (dict(idle_us=[1000, 10000], blocking_count={1000: 10}), "blocking_count"),
+    (dict(idle_us=[1000], blocking_count={1000: 10, 5: 3}), "blocking_count"),
+    (dict(idle_us=[1000], blocking_count={1000: 0}), "blocking_count"),
+    (dict(host_cpus=[0, 0]), "host_cpus"),
+    (dict(bench_variant="no such/variant"), "bench_variant"),
 ])
 def test_bad_parameters_are_named(kw, name):
     with pytest.raises(ParameterError, match=f"^{name}:"):
@@ -36,8 +45,8 @@ def test_bad_parameters_are_named(kw, name):
 def test_unsupported_pairs_are_skipped_and_said():
     e = exp(mechanisms=["eventfd", "spin"], modes=["nonblocking", "blocking"])
     e.validate(KNOWN)
-    assert e.conditions(KNOWN) == [Condition("eventfd", "nonblocking"), Condition("eventfd", "blocking"),
-                                   Condition("spin", "nonblocking")]
+    assert e.conditions(KNOWN) == [Condition("eventfd", "nonblocking"),
+                                   Condition("eventfd", "blocking", 1000), Condition("spin", "nonblocking")]
     assert e.skipped == ["spin-blocking"]
 
 
@@ -68,3 +77,21 @@ def test_profiles():
         profiles.experiment("huge")
     with pytest.raises(ParameterError, match="^colour:"):
         profiles.experiment("quick", colour="red")
+
+
+def test_idle_levels_multiply_blocking_and_take_their_own_counts():
+    e = exp(modes=["blocking", "nonblocking"], idle_us=[1000, 100000], count=50,
+            blocking_count={"1000": 20, "100000": 5}, warmup=2)
+    e.validate(KNOWN)
+    conds = e.conditions(KNOWN)
+    assert conds == [Condition("eventfd", "blocking", 1000), Condition("eventfd", "blocking", 100000),
+                     Condition("eventfd", "nonblocking")]
+    assert [c.id for c in conds] == ["eventfd-blocking-idle1000", "eventfd-blocking-idle100000",
+                                     "eventfd-nonblocking"]
+    assert [e.messages(c) for c in conds] == [22, 7, 52]
+    args = e.bench_args(conds[1])
+    assert args[args.index("--idle-us") + 1] == "100000" and args[args.index("--count") + 1] == "5"
+    assert e.bench_args(conds[2])[e.bench_args(conds[2]).index("--idle-us") + 1] == "0"
+    assert e.as_dict()["blocking_count"] == {"1000": 20, "100000": 5}
+    # the timeout allows for each level's idle time
+    assert e.boot_timeout([conds[1]]) > 120 + 7 * 0.1

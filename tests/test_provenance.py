@@ -327,7 +327,7 @@ def test_report_warns_at_the_top_about_a_run_made_with_other_builds(tmp_path, mo
     meta = json.loads((d / "metadata.json").read_text())
     meta.update(tcg_meta(run_id="oldrun"))
     data.write_metadata(meta, d / "metadata.json")
-    page = report.report([str(d)], tmp_path / "r.html", n_boot=1000).read_text()
+    page = report.write_report([str(d)], tmp_path / "r.html", n_boot=1000).read_text()
     top = page.split("<h2>Summary")[0]
     assert "Warning" in top and "oldrun" in top
     assert "kernel patch_series_sha256_16: recorded 3c16573ce3f9061f, current 169ff6e7bbc5cf72" in top

@@ -19,7 +19,7 @@ def page(tmp_path_factory):
                                           "pingpong": {"pipe": 100e3}}})
     out = d.parent / "r.html"
     figs = out.parent / "figs"
-    path = report.report([str(d)], out, n_boot=1000, figures_dir=str(figs), command="test")
+    path = report.write_report([str(d)], out, n_boot=1000, figures_dir=str(figs), command="test")
     return path.read_text(), figs
 
 
@@ -55,7 +55,7 @@ def test_checklist_has_twelve_rules_and_a_status_each(page):
 
 def test_report_without_the_baseline_anywhere_is_a_named_error(synthetic_run, tmp_path):
     with pytest.raises(ValueError, match="^baseline:"):
-        report.report([str(synthetic_run)], tmp_path / "r.html", baseline="uintr", n_boot=1000)
+        report.write_report([str(synthetic_run)], tmp_path / "r.html", baseline="uintr", n_boot=1000)
     assert not (tmp_path / "r.html").exists()
 
 
@@ -103,3 +103,52 @@ def test_rule_9_says_what_the_host_load_was_or_that_it_was_not_recorded():
     assert not done and "1 boots predate the record" in text
     done, text = report._host_load_sentence([{"boots": [{"status": "ok"}]}])
     assert not done and text.startswith("Not recorded")
+
+
+@pytest.fixture(scope="module")
+def page_inputs(page):
+    """The figures' inputs for the page's run (its analysis from the cache the page filled)."""
+    from uintrlab import analysis as A
+    from uintrlab import figures
+    params = A.validate_params(str(page[1].parent / "rep"), n_boot=1000)
+    metas, s = A.load(params)
+    an = A.analyse_cached(s, params, metas)
+    return figures.Inputs(s, an, study=A.study_tables(an))
+
+
+def test_figures_are_the_registry_s_in_order(page, page_inputs):
+    """The page shows every figure of uintrlab.figures (group analysis, then the study's),
+    in order, with its caption, and saves each under its name."""
+    import html as h
+
+    from uintrlab import figures
+    html, figs = page
+    want = [fp for g in ("analysis", "study") for fp in figures.planned(page_inputs, g)]
+    captions = [h.unescape(c) for c in re.findall(r"<figcaption>(.*?)</figcaption>", html)]
+    assert captions == [f.caption_for(page_inputs, p) for f, p in want]
+    assert {p.stem for p in figs.iterdir()} == {f.file_name(p) for f, p in want}
+
+
+def test_sections_are_data_whose_order_is_the_page_s(page):
+    html, _ = page
+    heads = re.findall(r"<h2>(.*?)</h2>", html)
+    assert len(heads) == len(report.SECTIONS)
+    for key in report.SECTIONS:
+        assert (report.TEMPLATES / "sections" / f"{key}.html.j2").exists(), key
+    assert {p.name for p in (report.TEMPLATES / "sections").iterdir()} == {
+        f"{k}.html.j2" for k in report.SECTIONS}
+
+
+def test_a_reordered_section_list_reorders_the_page(page_inputs):
+    inputs = page_inputs
+    html = report.build_html(inputs.analysis, inputs.samples,
+                             sections=("speedups", "summary", "conventions"))
+    assert re.findall(r"<h2>(.*?)</h2>", html) == ["Speedups vs eventfd", "Summary", "Conventions"]
+    with pytest.raises(ValueError, match="^sections:"):
+        report.build_html(inputs.analysis, inputs.samples, sections=("summary", "appendix"))
+
+
+def test_the_page_is_a_template_not_html_in_python():
+    src = (builds.ROOT / "uintrlab" / "report.py").read_text()
+    for tag in ("<h2", "<h3", "<li", "<ul", "<table", "<tr", "<figure", "<div"):
+        assert tag not in src, tag

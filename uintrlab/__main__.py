@@ -6,26 +6,56 @@ import json
 import sys
 from pathlib import Path
 
-from . import builds, data, plan
+from . import builds, data, names, plan
 
 
 def _csv(s: str) -> list[str]:
     return [x for x in s.split(",") if x]
 
 
+def _int(s: str, what: str) -> int:
+    try:
+        return int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{what}: {s!r} is not an integer") from None
+
+
+def _idle_us(s: str) -> int | list[int]:
+    levels = [_int(x, "idle level") for x in _csv(s)]
+    return levels[0] if len(levels) == 1 and "," not in s else levels
+
+
+def _blocking_count(s: str) -> int | dict[int, int]:
+    if ":" not in s:
+        return _int(s, "count")
+    out = {}
+    for item in _csv(s):
+        idle, _, n = item.partition(":")
+        out[_int(idle, "idle level")] = _int(n, "count")
+    return out
+
+
 def _add_run(sub) -> None:
     p = sub.add_parser("run", help="run experiments into data/runs/<run-id>/")
     p.add_argument("--platform", action="append", type=_csv, required=True,
-                   help="tcg (our QEMU) or native (this host); repeat or comma-separate")
+                   help=f"{', '.join(names.names('platform'))} (tcg: our QEMU guest, native: this "
+                        "host); repeat or comma-separate")
     p.add_argument("--mechanism", action="append", type=_csv, required=True,
-                   help="eventfd, pipe, futex, spin, ...; repeat or comma-separate")
+                   help=f"{', '.join(names.names('mechanism'))}; repeat or comma-separate")
     p.add_argument("--mode", action="append", type=_csv, required=True,
-                   help="nonblocking, blocking, pingpong; repeat or comma-separate")
+                   help=f"{', '.join(names.names('mode'))}; repeat or comma-separate")
     p.add_argument("--count", type=int, default=1000, help="measured messages per condition and boot")
-    p.add_argument("--blocking-count", type=int, default=None, help="count for blocking mode (default: --count)")
+    p.add_argument("--blocking-count", type=_blocking_count, default=None,
+                   help="count for blocking mode (default: --count), or one per idle level: "
+                        "1000:10000,100000:500")
     p.add_argument("--boots", type=int, default=3, help="boots (tcg) or process pairs (native) per condition")
     p.add_argument("--warmup", type=int, default=100, help="warm-up messages before the measured ones")
-    p.add_argument("--idle-us", type=int, default=1000, help="blocking: idle time after verified sleep")
+    p.add_argument("--idle-us", type=_idle_us, default=1000,
+                   help="blocking: idle time after verified sleep; a comma-separated list runs "
+                        "blocking mode at each level")
+    p.add_argument("--bench-variant", default=None,
+                   help="a wait-design build of the benchmark (make -C csrc variants), for the "
+                        "A/B of the harness's waits (benchmarks/waits.py)")
     p.add_argument("--timeout-ms", type=int, default=1000, help="a message not seen within this is a failure")
     p.add_argument("--writer-cpu", type=int, default=0)
     p.add_argument("--reader-cpu", type=int, default=1)
@@ -51,7 +81,7 @@ def cmd_run(a) -> int:
                           idle_us=a.idle_us, timeout_ms=a.timeout_ms, writer_cpu=a.writer_cpu,
                           reader_cpu=a.reader_cpu, seed=a.seed, tcg_threads=a.tcg_threads,
                           boot_timeout_s=a.boot_timeout, host_cpus=a.host_cpus,
-                          path_lengths=a.path_lengths)
+                          bench_variant=a.bench_variant, path_lengths=a.path_lengths)
     run_dir = runner.run(exp, Path(a.out), run_id=a.run_id, progress=not a.no_progress,
                          log=lambda m: print(m, file=sys.stderr))
     if exp.path_lengths:        # a counting run has no samples (uintrlab.pathlen)
@@ -111,11 +141,14 @@ def cmd_report(a) -> int:
 
     from . import report
 
-    out = report.report(a.run_dirs, a.out, baseline=a.baseline, alpha=a.alpha, n_boot=a.bootstrap,
-                        outliers=a.outliers, outlier_param=a.outlier_param, seed=a.seed,
-                        mechanisms=a.mechanisms, figures_dir=a.figures_dir, cache=not a.no_cache,
-                        command="python -m uintrlab " + shlex.join(a.argv),
-                        log=(lambda m: None) if a.quiet else (lambda m: print(m, file=sys.stderr)))
+    out = report.write_report(a.run_dirs, a.out, baseline=a.baseline, alpha=a.alpha,
+                              n_boot=a.bootstrap, outliers=a.outliers,
+                              outlier_param=a.outlier_param, seed=a.seed,
+                              mechanisms=a.mechanisms, figures_dir=a.figures_dir,
+                              cache=not a.no_cache,
+                              command="python -m uintrlab " + shlex.join(a.argv),
+                              log=(lambda m: None) if a.quiet
+                              else (lambda m: print(m, file=sys.stderr)))
     print(out)
     return 0
 

@@ -40,18 +40,8 @@ import numpy as np
 import pandas as pd
 
 from . import builds, data, outliers as O, stats, study
+from .names import order
 from .plan import ParameterError
-
-MODE_ORDER = ["nonblocking", "blocking", "pingpong"]
-MECHANISM_ORDER = ["eventfd", "uintr_event", "uintr", "pipe", "futex", "spin"]
-PLATFORM_ORDER = ["tcg", "native"]
-
-
-def order(values, preferred) -> list[str]:
-    """``values`` in the ``preferred`` order, unknown names last (sorted)."""
-    present = {str(v) for v in values}
-    return [v for v in preferred if v in present] + sorted(present - set(preferred))
-
 
 # --------------------------------------------------------------------------
 # parameters
@@ -163,7 +153,7 @@ def validate_params(runs=None, baseline="eventfd", alpha=0.05, n_boot=2000, outl
 def check_data(samples: pd.DataFrame, params: Params) -> None:
     """The parameters that depend on the data: the baseline and the mechanism filter
     must name mechanisms that were measured."""
-    present = order(pd.unique(samples["mechanism"].astype(str)), MECHANISM_ORDER)
+    present = order(pd.unique(samples["mechanism"].astype(str)), "mechanism")
     if params.baseline not in present:
         raise ParameterError(f"baseline: {params.baseline!r} is not a mechanism in the data "
                              f"(present: {', '.join(present)})")
@@ -227,9 +217,9 @@ def plan_comparisons(samples: pd.DataFrame, baseline: str):
     conds = conds[conds > 0]
     comps, skipped = [], []
     present = {(str(p), str(m), str(x)) for p, m, x in conds.index}
-    for p in order({c[0] for c in present}, PLATFORM_ORDER):
-        for mode in order({c[1] for c in present if c[0] == p}, MODE_ORDER):
-            mechs = order({c[2] for c in present if c[:2] == (p, mode)}, MECHANISM_ORDER)
+    for p in order({c[0] for c in present}, "platform"):
+        for mode in order({c[1] for c in present if c[0] == p}, "mode"):
+            mechs = order({c[2] for c in present if c[:2] == (p, mode)}, "mechanism")
             if baseline not in mechs:
                 skipped.append(f"{p} · {mode}: baseline {baseline} not measured; "
                                f"not compared: {', '.join(mechs)}")
@@ -371,7 +361,7 @@ def analyse(samples: pd.DataFrame, params: Params, metas=None,
 # a cache of analyses: notebook 02 and the report analyse the same run
 # --------------------------------------------------------------------------
 #: the modules whose code decides an analysis' result; a change of any invalidates the cache
-_CACHE_CODE = ("analysis.py", "stats.py", "outliers.py", "study.py", "data.py")
+_CACHE_CODE = ("analysis.py", "stats.py", "outliers.py", "study.py", "data.py", "names.py")
 
 
 def cache_dir() -> Path:

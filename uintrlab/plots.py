@@ -20,9 +20,10 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from . import names
+from .names import label
+
 PALETTE = "colorblind"
-MODE_ORDER = ["nonblocking", "blocking", "pingpong"]
-MECHANISM_ORDER = ["eventfd", "uintr_event", "uintr", "pipe", "futex", "spin"]
 
 
 def measured(df: pd.DataFrame) -> pd.DataFrame:
@@ -42,31 +43,28 @@ def measured(df: pd.DataFrame) -> pd.DataFrame:
     return d
 
 
-def _present(d: pd.DataFrame, column: str) -> set:
-    """The distinct values of a column, without iterating over every row."""
-    return {str(v) for v in pd.unique(d[column])}
-
-
-def _modes(d: pd.DataFrame) -> list[str]:
-    present = _present(d, "mode")
-    return [m for m in MODE_ORDER if m in present] + sorted(present - set(MODE_ORDER))
-
-
-def _mechanisms(d: pd.DataFrame) -> list[str]:
-    """A fixed order (and so fixed colours) across figures; unknown names last."""
-    present = _present(d, "mechanism")
-    return [m for m in MECHANISM_ORDER if m in present] + sorted(present - set(MECHANISM_ORDER))
+def present(d: pd.DataFrame, column: str) -> list[str]:
+    """The distinct values of a column (platform, mechanism, mode) in the display order of
+    :mod:`uintrlab.names` (unknown names last), without iterating over every row."""
+    return names.order(pd.unique(d[column]), column)
 
 
 def colours(mechanisms) -> dict:
-    """One colour-blind-safe colour per mechanism, fixed by MECHANISM_ORDER."""
-    names = MECHANISM_ORDER + sorted(set(mechanisms) - set(MECHANISM_ORDER))
-    return dict(zip(names, sns.color_palette(PALETTE, len(names))))
+    """One colour-blind-safe colour per mechanism, fixed by its place in
+    :data:`uintrlab.names.MECHANISMS` (unknown names after them)."""
+    known = names.names("mechanism")
+    every = known + sorted({str(m) for m in mechanisms} - set(known))
+    return dict(zip(every, sns.color_palette(PALETTE, len(every))))
+
+
+def _title(*parts) -> str:
+    """A facet's title: platform, mechanism or mode labels joined by " · "."""
+    return " · ".join(label(dim, v) for dim, v in parts)
 
 
 def _facets(d: pd.DataFrame):
-    platforms = _platforms(_present(d, "platform"))
-    modes = _modes(d)
+    platforms = present(d, "platform")
+    modes = present(d, "mode")
     fig, axes = plt.subplots(len(platforms), len(modes), figsize=(4.2 * len(modes), 3.2 * len(platforms)),
                              squeeze=False)
     return fig, axes, platforms, modes
@@ -81,7 +79,7 @@ def ecdf(df: pd.DataFrame, points: int = 2001) -> plt.Figure:
     """
     d = measured(df)
     fig, axes, platforms, modes = _facets(d)
-    mechs = _mechanisms(d)
+    mechs = present(d, "mechanism")
     col = colours(mechs)
     probs = np.linspace(0, 1, points)
     groups = d.groupby(["platform", "mode", "mechanism"], observed=True).indices
@@ -92,13 +90,14 @@ def ecdf(df: pd.DataFrame, points: int = 2001) -> plt.Figure:
             for m in mechs:
                 idx = groups.get((p, mode, m))
                 if idx is not None and len(idx):
-                    ax.step(np.quantile(lat[idx], probs), probs, where="post", color=col[m], label=m)
+                    ax.step(np.quantile(lat[idx], probs), probs, where="post", color=col[m],
+                            label=label("mechanism", m))
             ax.set_xscale("log")
-            ax.set_title(f"{p} · {mode}")
+            ax.set_title(_title(("platform", p), ("mode", mode)))
             ax.set_xlabel("latency (µs, log scale)")
             ax.set_ylabel("fraction of messages" if j == 0 else "")
             ax.grid(alpha=0.3)
-    handles = [plt.Line2D([], [], color=col[m], label=m) for m in mechs]
+    handles = [plt.Line2D([], [], color=col[m], label=label("mechanism", m)) for m in mechs]
     fig.legend(handles=handles, title="mechanism", loc="center left", bbox_to_anchor=(1.0, 0.5))
     fig.tight_layout()
     return fig
@@ -118,7 +117,7 @@ def violin(df: pd.DataFrame, max_per_condition: int = 20_000, seed: int = 1) -> 
     for c in ("platform", "mechanism", "mode"):
         d[c] = d[c].astype(str)
     fig, axes, platforms, modes = _facets(d)
-    mechs = _mechanisms(d)
+    mechs = present(d, "mechanism")
     for i, p in enumerate(platforms):
         for j, mode in enumerate(modes):
             ax = axes[i][j]
@@ -128,7 +127,8 @@ def violin(df: pd.DataFrame, max_per_condition: int = 20_000, seed: int = 1) -> 
                 sns.violinplot(sub, x="mechanism", y="latency_us", hue="mechanism", order=order,
                                hue_order=order, palette=colours(mechs), log_scale=True, cut=0, inner="quart",
                                density_norm="width", legend=False, ax=ax)
-            ax.set_title(f"{p} · {mode}")
+                ax.set_xticks(range(len(order)), [label("mechanism", m) for m in order])
+            ax.set_title(_title(("platform", p), ("mode", mode)))
             ax.set_xlabel("")
             ax.set_ylabel("latency (µs, log scale)" if j == 0 else "")
     fig.tight_layout()
@@ -191,10 +191,6 @@ def png_bytes(fig, dpi: int = 110) -> bytes:
     return buf.getvalue()
 
 
-def _platforms(values) -> list[str]:
-    return sorted({str(v) for v in values}, key=lambda p: (p != "tcg", p))
-
-
 # --------------------------------------------------------------------------
 # per-boot medians
 # --------------------------------------------------------------------------
@@ -208,7 +204,7 @@ def boot_medians(bm: pd.DataFrame, confidence: float = 0.95) -> plt.Figure:
     d = bm.copy()
     for c in ("platform", "mechanism", "mode"):
         d[c] = d[c].astype(str)
-    platforms, modes, mechs = _platforms(d["platform"]), _modes(d), _mechanisms(d)
+    platforms, modes, mechs = present(d, "platform"), present(d, "mode"), present(d, "mechanism")
     col = colours(mechs)
     fig, axes = plt.subplots(len(platforms), len(modes), squeeze=False,
                              figsize=(4.2 * len(modes), 3.2 * len(platforms)))
@@ -227,7 +223,7 @@ def boot_medians(bm: pd.DataFrame, confidence: float = 0.95) -> plt.Figure:
                 ax.errorbar(x, y, yerr=np.vstack([np.nan_to_num(lo), np.nan_to_num(hi)]),
                             fmt="o", ms=3.5, color=col[m], elinewidth=1, capsize=1.5)
                 ax.hlines(np.median(y), k - 0.38, k + 0.38, color="black", lw=1.5)
-            ax.set_xticks(range(len(order)), order)
+            ax.set_xticks(range(len(order)), [label("mechanism", m) for m in order])
             ax.set_xlim(-0.6, max(len(order), 1) - 0.4)
             if order:
                 _log_axis(ax, "y")
@@ -235,7 +231,7 @@ def boot_medians(bm: pd.DataFrame, confidence: float = 0.95) -> plt.Figure:
                 ax.text(0.5, 0.5, "not measured", transform=ax.transAxes, ha="center",
                         va="center", color="grey")
                 ax.set_yticks([])
-            ax.set_title(f"{p} · {mode}")
+            ax.set_title(_title(("platform", p), ("mode", mode)))
             ax.set_ylabel("median latency per boot (µs, log)" if j == 0 else "")
             ax.grid(alpha=0.3, axis="y")
     fig.suptitle(f"per-boot medians (points) with {100 * confidence:g} % intervals of each "
@@ -260,10 +256,10 @@ def forest(sensitivity: pd.DataFrame, baseline: str = "eventfd",
     if sensitivity.empty:
         raise ValueError("sensitivity: no comparisons to plot (is the baseline measured?)")
     d = sensitivity.copy()
-    platforms, modes = _platforms(d["platform"]), _modes(d)
+    platforms, modes = present(d, "platform"), present(d, "mode")
     rules = list(dict.fromkeys(d["rule_label"]))
     rcol = dict(zip(rules, sns.color_palette(PALETTE, len(rules))))
-    mechs_all = _mechanisms(d)
+    mechs_all = present(d, "mechanism")
     n_max = max(len(set(d[(d["platform"] == p) & (d["mode"] == m)]["mechanism"]))
                 for p in platforms for m in modes)
     fig, axes = plt.subplots(len(platforms), len(modes), squeeze=False,
@@ -286,11 +282,11 @@ def forest(sensitivity: pd.DataFrame, baseline: str = "eventfd",
                                 fmt=RULE_MARKERS[r_i % len(RULE_MARKERS)], color=rcol[r], ms=4,
                                 capsize=2, elinewidth=1)
             ax.axvline(1.0, color="grey", lw=1, ls="--")
-            ax.set_yticks(range(len(order)), order)
+            ax.set_yticks(range(len(order)), [label("mechanism", m) for m in order])
             ax.set_ylim(-0.6, max(len(order), 1) - 0.4)
             ax.invert_yaxis()
             _log_axis(ax, "x")
-            ax.set_title(f"{p} · {mode}")
+            ax.set_title(_title(("platform", p), ("mode", mode)))
             ax.set_xlabel(f"speedup vs {baseline} (×, ratio of medians, log)")
             ax.grid(alpha=0.3, axis="x")
             if sub.empty:
@@ -344,12 +340,12 @@ def timeseries(df: pd.DataFrame, platform: str | None = None, windows: int = 100
     wl = wl.copy()
     for c in ("platform", "mechanism", "mode"):
         wl[c] = wl[c].astype(str)
-    plats = _platforms(wl["platform"])
+    plats = present(wl, "platform")
     platform = platform or plats[0]
     if platform not in plats:
         raise ValueError(f"platform={platform!r} not in data; available: {plats}")
     wl = wl[wl["platform"] == platform]
-    mechs, modes = _mechanisms(wl), _modes(wl)
+    mechs, modes = present(wl, "mechanism"), present(wl, "mode")
     boots = sorted(wl["boot"].unique())
     bcol = dict(zip(boots, sns.color_palette("viridis", len(boots))))
     qcols = [c for c in wl.columns if c.startswith("q") and c.endswith("_us")]
@@ -370,7 +366,8 @@ def timeseries(df: pd.DataFrame, platform: str | None = None, windows: int = 100
                 ax.set_yticks([])
             else:
                 _log_axis(ax, "y")
-            ax.set_title(f"{platform} · {m} · {mode}", fontsize=9)
+            ax.set_title(_title(("platform", platform), ("mechanism", m), ("mode", mode)),
+                         fontsize=9)
             ax.set_ylabel("latency (µs, log)" if j == 0 else "")
             if i == len(mechs) - 1:
                 ax.set_xlabel("message index in boot (seq)")
@@ -381,7 +378,7 @@ def timeseries(df: pd.DataFrame, platform: str | None = None, windows: int = 100
                for i, qc in enumerate(qcols)]
     handles += [plt.Line2D([], [], color=bcol[b], label=f"boot {b}") for b in boots]
     fig.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
-    fig.suptitle(f"{platform}: latency in {windows} consecutive windows of each boot", fontsize=9)
+    fig.suptitle(f"{label('platform', platform)}: latency in {windows} consecutive windows of each boot", fontsize=9)
     fig.tight_layout()
     fig.png_dpi = 85      # many thin lines: keep the PNG well under 1 MB
     return fig
@@ -398,7 +395,7 @@ def study_vs_ours(tables: dict, baseline: str = "eventfd") -> plt.Figure:
     intervals) where we measured the pair; "not measured" otherwise.
     ``tables``: :func:`uintrlab.study.study_vs_ours`."""
     mo, sp = tables["moments"], tables["speedups"]
-    modes = [m for m in MODE_ORDER if m in set(mo["mode"])]
+    modes = present(mo, "mode")
     fig, axes = plt.subplots(1, len(modes) + 1, figsize=(4.0 * (len(modes) + 1), 3.6),
                              squeeze=False)
     src_col = {"study": sns.color_palette(PALETTE)[7], "ours": sns.color_palette(PALETTE)[0]}
@@ -419,17 +416,17 @@ def study_vs_ours(tables: dict, baseline: str = "eventfd") -> plt.Figure:
             else:
                 ax.text(k + 0.15, 0, "not\nmeasured", ha="center", va="bottom", fontsize=7,
                         color=src_col["ours"])
-        ax.set_xticks(range(len(sub)), sub["mechanism"])
+        ax.set_xticks(range(len(sub)), [label("mechanism", m) for m in sub["mechanism"]])
         ax.set_xlim(-0.6, max(len(sub), 1) - 0.4)
         ax.set_ylim(bottom=0)
-        ax.set_title(mode)
+        ax.set_title(label("mode", mode))
         ax.set_ylabel("latency (µs)" if j == 0 else "")
         ax.grid(alpha=0.3, axis="y")
         ax.legend(fontsize=7, loc="upper right")
     ax = axes[0][-1]
     labels = []
     for k, r in sp.reset_index(drop=True).iterrows():
-        labels.append(f"{r['mechanism']}\n{r['mode']}")
+        labels.append(f"{label('mechanism', r['mechanism'])}\n{label('mode', r['mode'])}")
         est, lo, hi = r["study_speedup_means"], r["study_ci_low"], r["study_ci_high"]
         ax.errorbar([est], [k - 0.2], xerr=[[est - lo], [hi - est]], fmt="s",
                     color=src_col["study"], capsize=3, label="study: ratio of means" if k == 0 else None)

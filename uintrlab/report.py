@@ -1,13 +1,18 @@
 """One self-contained HTML page with every table and figure of an analysis:
 ``python -m uintrlab report DIR [DIR...]`` (and ``make report``).
 
-The page needs nothing beside itself: CSS inline, figures embedded as base64 PNG.
-Contents, in order: parameters and provenance (runs, host, builds, the command),
-descriptives, outlier counts per rule, speedups with intervals, p-values and Holm,
-the outlier-sensitivity table, the power table, the study beside ours, figures (ECDF,
-violins, per-boot medians, forest plot, latency time series per platform, study vs
-ours), conventions, and a checklist of Hoefler & Belli's twelve rules (SC'15) saying
-what this artifact does for each, including what it does not do.
+The page needs nothing beside itself: CSS inline, figures embedded as base64 PNG. It is
+the Jinja2 template ``templates/report.html.j2`` filled from the analysis; its sections
+are :data:`SECTIONS`, in that order (reorder them there): each is a builder below
+(``@_section``) that returns the section's data, and a template
+``templates/sections/<key>.html.j2`` that shows it; tables are rendered by pandas'
+Styler (:func:`table`), figures come from :mod:`uintrlab.figures`.
+
+Contents: provenance against the current builds, a summary, parameters and the runs'
+environment, descriptives, outlier counts per rule, speedups with intervals, p-values and
+Holm, the outlier-sensitivity table, figures, the power table, the study beside ours,
+a checklist of Hoefler & Belli's twelve rules (SC'15) saying what this artifact does for
+each, including what it does not do, and conventions.
 """
 from __future__ import annotations
 
@@ -15,33 +20,27 @@ import base64
 import datetime as _dt
 import html
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import jinja2
 import matplotlib
+from markupsafe import Markup
 
 matplotlib.use("Agg")  # noqa: E402  (no display needed)
-import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+from pandas.io.formats.style import Styler  # noqa: E402
 
 from . import analysis as A  # noqa: E402
-from . import builds, plots, provenance, stats  # noqa: E402
+from . import builds, figures, names, plots, provenance, stats  # noqa: E402
 
-CSS = """
-body{font-family:system-ui,sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#222;
-line-height:1.4}
-h1{font-size:1.5em}h2{font-size:1.25em;border-bottom:1px solid #ccc;margin-top:2em}
-h3{font-size:1.05em}
-table{border-collapse:collapse;font-size:0.78em;margin:0.6em 0 1.2em 0}
-th,td{border:1px solid #ddd;padding:2px 6px;text-align:right;vertical-align:top}
-th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
-td.text,table.text td{text-align:left}
-.note{font-size:0.85em;color:#444}.warn{color:#8a4b00}
-img{max-width:100%;border:1px solid #eee;margin:0.5em 0}
-figure{margin:0.5em 0 1.5em 0}figcaption{font-size:0.85em;color:#444}
-code{background:#f5f5f5;padding:0 3px}
-.scroll{overflow-x:auto}
-"""
+#: the page's sections, in the order shown: each key has a builder ``@_section(key)``
+#: below and a template ``templates/sections/<key>.html.j2``
+SECTIONS = ("provenance", "summary", "parameters", "descriptives", "outliers", "speedups",
+            "sensitivity", "figures", "power", "study", "checklist", "conventions")
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def _git_state() -> str:
@@ -72,32 +71,24 @@ def _fmt(x):
     return str(x)
 
 
-def table(df: pd.DataFrame, text_cols=(), max_rows: int | None = None) -> str:
-    """A DataFrame as an HTML table (escaped; floats to 4 significant digits)."""
+_TableStyler = Styler.from_custom_template(str(TEMPLATES), html_table="table.tpl")
+
+
+def table(df: pd.DataFrame | None, text_cols=()) -> Markup:
+    """A DataFrame as an HTML table, rendered by pandas' Styler (``templates/table.tpl``):
+    values escaped, floats to 4 significant digits (:func:`_fmt`), the ``text_cols``
+    left-aligned."""
     if df is None or len(df) == 0:
-        return '<p class="note">(no rows)</p>'
-    d = df if max_rows is None else df.head(max_rows)
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in d.columns)
-    body = []
-    for _, r in d.iterrows():
-        cells = []
-        for c in d.columns:
-            cls = ' class="text"' if c in text_cols else ""
-            cells.append(f"<td{cls}>{html.escape(_fmt(r[c]))}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>'
-            + "".join(body) + "</tbody></table></div>")
-
-
-def figure(fig, caption: str, name: str | None = None, figures_dir=None) -> str:
-    """Embed a figure as base64 PNG (and save it in every format if ``figures_dir``)."""
-    png = plots.png_bytes(fig)
-    if figures_dir and name:
-        plots.save(fig, name, figures_dir, close=False)
-    plt.close(fig)
-    b64 = base64.b64encode(png).decode("ascii")
-    return (f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{b64}">'
-            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+        return Markup('<p class="note">(no rows)</p>')
+    d = df.reset_index(drop=True)
+    classes = pd.DataFrame([["text" if c in text_cols else "" for c in d.columns]] * len(d),
+                           index=d.index, columns=d.columns)
+    with pd.option_context("styler.render.max_elements", max(d.size, 1) + 1,
+                           "styler.render.max_rows", None, "styler.render.max_columns", None):
+        st = (_TableStyler(d).hide(axis="index").set_td_classes(classes)
+              .format(lambda x: html.escape(_fmt(x)), escape=None)
+              .format_index(lambda c: html.escape(str(c)), axis=1))
+        return Markup(st.to_html(exclude_styles=True))
 
 
 # --------------------------------------------------------------------------
@@ -125,11 +116,11 @@ def checklist(an: A.Analysis, samples: pd.DataFrame) -> pd.DataFrame:
     Computing Systems" (SC'15): the rule (paraphrased), status (done / partly / not
     done) and what this artifact does, with the facts taken from this analysis."""
     p = an.params
-    mechs = A.order(pd.unique(samples["mechanism"].astype(str)), A.MECHANISM_ORDER)
-    missing_uintr = [m for m in ("uintr_event", "uintr") if m not in mechs]
+    mechs = plots.present(samples, "mechanism")
+    missing_uintr = [m for m in names.uintr_mechanisms() if m not in mechs]
     skipped_params = sorted({s for m in an.metas for s in (m.get("params", {}) or {})
                              .get("skipped", [])})
-    n_comp = len(an.results)
+    n_comp = _comparisons(an)[0]
     d = an.descriptives_valid
     failures = int(d["failures"].sum()) if "failures" in d else 0
     unverified = int(d["unverified_sleep"].sum()) if "unverified_sleep" in d else 0
@@ -269,10 +260,65 @@ def _env_table(metas) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _provenance_section(metas, runs) -> str:
+def _descr(d: pd.DataFrame) -> pd.DataFrame:
+    cols = ["platform", "mechanism", "mode", "count", "failures", "failure_rate",
+            "warmup_excluded", "boots", "unverified_sleep", "outliers_removed", "mean_us",
+            "std_us", "min_us", "median_us", "p90_us", "p99_us", "p999_us", "max_us",
+            "rate_msg_s"]
+    return d[[c for c in cols if c in d.columns]]
+
+
+
+
+# --------------------------------------------------------------------------
+# the sections: each returns the data its template shows
+# --------------------------------------------------------------------------
+@dataclass
+class Page:
+    """What the sections are built from."""
+    an: A.Analysis
+    samples: pd.DataFrame
+    figures_dir: str | Path | None
+    study_path: str | Path | None
+    log: Callable[[str], None]
+
+    @property
+    def params(self) -> A.Params:
+        return self.an.params
+
+
+_BUILDERS: dict[str, Callable[[Page], dict]] = {}
+
+
+def _section(key: str):
+    def register(build):
+        _BUILDERS[key] = build
+        return build
+    return register
+
+
+def _comparisons(an: A.Analysis) -> tuple[int, int]:
+    """(primary comparisons, significant after Holm): the one place the page reads the
+    comparison results, from the speedup table (:func:`uintrlab.analysis.speedup_rows`)."""
+    sp = an.speedups
+    if len(sp) == 0:
+        return 0, 0
+    return len(sp), sum(1 for x in sp["significant_holm"] if x)
+
+
+def _embed(drawn: figures.Drawn, figures_dir) -> dict:
+    """A drawn figure as base64 PNG for the page (and saved in every format if
+    ``figures_dir``); the figure is closed."""
+    png = plots.png_bytes(drawn.fig)
+    if figures_dir:
+        drawn.save(figures_dir)
+    drawn.close()
+    return {"caption": drawn.caption, "png_base64": base64.b64encode(png).decode("ascii")}
+
+
+def _provenance_data(metas, runs) -> dict:
     """Each run's recorded QEMU and kernel provenance against the current builds
     (uintrlab.provenance.check_run); a run made with other builds is a warning."""
-    esc = html.escape
     cur = provenance.current()
     rows, warnings = [], []
     for m, r in zip(metas, runs):
@@ -280,9 +326,8 @@ def _provenance_section(metas, runs) -> str:
         found = provenance.check_run(m, cur)
         bad = [f for f in found if f.status == provenance.MISMATCH]
         if bad:
-            warnings.append(f"<li><b>{esc(run)}</b>: " + "; ".join(
-                esc(f"{f.component} {f.field}: recorded {f.recorded}, current {f.current}")
-                for f in bad) + "</li>")
+            warnings.append({"run": run, "findings": [
+                f"{f.component} {f.field}: recorded {f.recorded}, current {f.current}" for f in bad]})
         if any(f.status == provenance.NO_BUILDS for f in found):
             rows.append({"run": run, "status": "native platform only: no QEMU or kernel build "
                                                "provenance", "component": "", "field": "",
@@ -294,203 +339,133 @@ def _provenance_section(metas, runs) -> str:
         for f in found:
             rows.append({"run": run, "status": f.status, "component": f.component,
                          "field": f.field, "recorded": f.recorded, "current": f.current})
-    out = ["<h2>Provenance against the current builds</h2>"]
-    if warnings:
-        out.append('<div class="warn" style="border:2px solid #b00000;background:#fff4f0;'
-                   'color:#8a0000;padding:0.4em 1em;margin:1em 0"><p><b>Warning: '
-                   f"{'a run was' if len(warnings) == 1 else 'runs were'} not made with the "
-                   "current builds.</b> The numbers on this page are of the builds the runs "
-                   "recorded, not of what this checkout builds now:</p><ul>"
-                   + "".join(warnings) + "</ul></div>")
-    fields = "; ".join(f"{k}: {', '.join(v)}" for k, v in provenance.COMPARED.items())
-    notes = provenance.current_notes(cur)
-    out.append('<p class="note">Compared with what this machine builds now (<code>python -m '
-               f"uintrlab provenance --check RUN</code>): {esc(fields)}. "
-               "<i>not recorded</i>: the run's metadata lacks the field (older runs); "
-               "<i>current unknown</i>: only the build could tell. "
-               + esc(" ".join(n + "." for n in notes)) + "</p>")
-    out.append(table(pd.DataFrame(rows), text_cols=("status", "field", "recorded", "current")))
-    return "\n".join(out)
+    return {"rows": pd.DataFrame(rows), "warnings": warnings,
+            "fields": "; ".join(f"{k}: {', '.join(v)}" for k, v in provenance.COMPARED.items()),
+            "notes": " ".join(n + "." for n in provenance.current_notes(cur))}
 
 
-def _descr(d: pd.DataFrame) -> pd.DataFrame:
-    cols = ["platform", "mechanism", "mode", "count", "failures", "failure_rate",
-            "warmup_excluded", "boots", "unverified_sleep", "outliers_removed", "mean_us",
-            "std_us", "min_us", "median_us", "p90_us", "p99_us", "p999_us", "max_us",
-            "rate_msg_s"]
-    return d[[c for c in cols if c in d.columns]]
+@_section("provenance")
+def _provenance(page: Page) -> dict:
+    return _provenance_data(page.an.metas, page.params.runs)
+
+
+def _provenance_section(metas, runs) -> str:
+    """The provenance section alone, as HTML."""
+    return _ENV.get_template("sections/provenance.html.j2").render(s=_provenance_data(metas, runs))
+
+
+@_section("summary")
+def _summary(page: Page) -> dict:
+    an = page.an
+    n, significant = _comparisons(an)
+    changes = None
+    if not an.sensitivity.empty:
+        per = an.sensitivity.groupby(["platform", "mode", "mechanism"], sort=False)["survives"].all()
+        changes = [" · ".join(k) for k, v in per.items() if not v]
+    present = plots.present(page.samples, "mechanism")
+    return {"comparisons": n, "significant": significant, "sensitivity_changes": changes,
+            "skipped": an.skipped,
+            "absent": [m for m in names.uintr_mechanisms() if m not in present]}
+
+
+@_section("parameters")
+def _parameters(page: Page) -> dict:
+    prm = pd.DataFrame([{"parameter": k, "value": ", ".join(map(str, v)) if isinstance(v, list)
+                         else _fmt(v)} for k, v in page.params.as_dict().items()])
+    return {"parameters": prm, "runs": _runs_table(page.an.metas, page.params.runs),
+            "environment": _env_table(page.an.metas)}
+
+
+@_section("descriptives")
+def _descriptives(page: Page) -> dict:
+    return {"descriptives": _descr(page.an.descriptives)}
+
+
+@_section("outliers")
+def _outliers(page: Page) -> dict:
+    return {"removed": A.removed_summary(page.an.removed)}
+
+
+@_section("speedups")
+def _speedups(page: Page) -> dict:
+    return {"speedups": page.an.speedups, "convention": stats.CONVENTION,
+            "pooled_caveat": stats.POOLED_CAVEAT}
+
+
+SENSITIVITY_COLUMNS = ["platform", "mode", "mechanism", "rule_label", "removed_baseline",
+                       "removed_mechanism", "median_ratio", "median_ratio_ci_low",
+                       "median_ratio_ci_high", "mean_ratio", "hl_ratio", "cliffs_delta",
+                       "p_boot_medians", "direction", "significant", "survives"]
+
+
+@_section("sensitivity")
+def _sensitivity(page: Page) -> dict:
+    sens = page.an.sensitivity
+    return {"sensitivity": None if sens.empty else sens[SENSITIVITY_COLUMNS]}
+
+
+@_section("figures")
+def _figures(page: Page) -> dict:
+    inputs = figures.Inputs(page.samples, page.an)
+    return {"figures": [_embed(d, page.figures_dir)
+                        for d in figures.draw(inputs, "analysis", log=page.log)]}
+
+
+@_section("power")
+def _power(page: Page) -> dict:
+    return {"power": page.an.power}
+
+
+@_section("study")
+def _study(page: Page) -> dict:
+    page.log("study vs ours")
+    try:
+        tables = A.study_tables(page.an, study_path=page.study_path)
+    except ValueError as e:
+        return {"error": str(e), "tables": None, "figures": []}
+    inputs = figures.Inputs(page.samples, page.an, study=tables)
+    return {"error": None, "tables": tables,
+            "figures": [_embed(d, page.figures_dir)
+                        for d in figures.draw(inputs, "study", log=page.log)]}
+
+
+@_section("checklist")
+def _checklist(page: Page) -> dict:
+    return {"checklist": checklist(page.an, page.samples)}
+
+
+@_section("conventions")
+def _conventions(page: Page) -> dict:
+    return {"comparisons": _comparisons(page.an)[0], "convention": stats.CONVENTION,
+            "seconds": ", ".join(f"{k} {v:.1f}" for k, v in page.an.seconds.items())}
+
+
+# --------------------------------------------------------------------------
+# the page
+# --------------------------------------------------------------------------
+_ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                          undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+_ENV.filters["g"] = lambda x: f"{x:g}"
+_ENV.globals["table"] = table
 
 
 def build_html(an: A.Analysis, samples: pd.DataFrame, *, command: str = "",
-               figures_dir=None, study_path=None, log: Callable[[str], None] | None = None) -> str:
-    """The report page for an analysis (figures also saved to ``figures_dir`` if given)."""
-    log = log or (lambda m: None)
+               figures_dir=None, study_path=None, log: Callable[[str], None] | None = None,
+               sections=SECTIONS) -> str:
+    """The report page for an analysis (figures also saved to ``figures_dir`` if given):
+    ``sections`` (keys of :data:`SECTIONS`) in the order given."""
+    unknown = [k for k in sections if k not in _BUILDERS]
+    if unknown:
+        raise ValueError(f"sections: {unknown} unknown (choose from {', '.join(SECTIONS)})")
+    page = Page(an, samples, figures_dir, study_path, log or (lambda m: None))
     p = an.params
-    esc = html.escape
-    parts = []
     run_ids = [m.get("run_id", Path(r).name) for m, r in zip(an.metas, p.runs)]
-    title = f"uintr-event analysis: {', '.join(run_ids)}"
-    parts.append(f"<h1>{esc(title)}</h1>")
-    parts.append(f'<p class="note">Generated {esc(_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))} '
-                 f"by <code>{esc(command or 'uintrlab.report')}</code>, uintrlab at commit "
-                 f"{esc(_git_state())}. Every number below is computed from the run(s) named "
-                 "here; nothing is typed in.</p>")
-    parts.append(_provenance_section(an.metas, p.runs))
-
-    # summary of the comparisons (data-driven sentences, no typed numbers)
-    sig = [r for r in an.results if r.get("significant_holm")]
-    parts.append("<h2>Summary</h2><ul>")
-    parts.append(f"<li>{len(an.results)} comparisons with baseline <b>{esc(p.baseline)}</b> "
-                 f"(primary outlier rule <b>{esc(A._label(p.outliers, p.outlier_param))}</b>); "
-                 f"{len(sig)} significant after Holm at family-wise α = {p.alpha:g}.</li>")
-    if not an.sensitivity.empty:
-        per = an.sensitivity.groupby(["platform", "mode", "mechanism"], sort=False)["survives"].all()
-        bad = [" · ".join(k) for k, v in per.items() if not v]
-        parts.append("<li>Outlier sensitivity: "
-                     + ("every conclusion (direction and significance) is the same under every "
-                        "rule." if not bad else
-                        "the conclusion changes with the outlier rule for: " + esc(", ".join(bad)))
-                     + "</li>")
-    for s in an.skipped:
-        parts.append(f'<li class="warn">Not compared: {esc(s)}</li>')
-    mechs = A.order(pd.unique(samples["mechanism"].astype(str)), A.MECHANISM_ORDER)
-    for m in ("uintr_event", "uintr"):
-        if m not in mechs:
-            parts.append(f"<li>{m}: not in these runs; no claim about it is made here.</li>")
-    parts.append("</ul>")
-
-    parts.append("<h2>Parameters and provenance</h2>")
-    prm = pd.DataFrame([{"parameter": k, "value": ", ".join(map(str, v)) if isinstance(v, list)
-                         else _fmt(v)} for k, v in p.as_dict().items()])
-    parts.append(table(prm, text_cols=("value",)))
-    parts.append("<h3>Runs</h3>" + table(_runs_table(an.metas, p.runs),
-                                         text_cols=("directory", "problems", "start", "end")))
-    parts.append("<h3>Environment</h3>" + table(_env_table(an.metas), text_cols=("value",)))
-
-    parts.append("<h2>Descriptive statistics (µs)</h2>")
-    parts.append('<p class="note">Valid messages (ok, not warm-up) pooled over boots'
-                 + ("" if p.outliers == "none" else
-                    f", after the outlier rule {esc(A._label(p.outliers, p.outlier_param))}")
-                 + ". Failures (not seen within the timeout) are counted, never dropped; "
-                   "warm-up messages are excluded and counted; unverified_sleep counts "
-                   "blocking messages whose reader was not verified asleep. std_us is the "
-                   "population sd (as ipc-bench); quantiles by linear interpolation.</p>")
-    parts.append(table(_descr(an.descriptives)))
-
-    parts.append("<h2>Outliers removed, per rule</h2>")
-    parts.append('<p class="note">Each rule is applied per condition on log latency, pooled '
-                 "over boots (see <code>uintrlab/outliers.py</code>): tukey(k): outside the "
-                 "quartiles ± k·IQR; mad(t): |modified z| > t; trim(q): the q % largest. "
-                 "Counts are of valid messages.</p>")
-    parts.append(table(A.removed_summary(an.removed)))
-
-    parts.append(f"<h2>Speedups vs {esc(p.baseline)}</h2>")
-    parts.append(f'<p class="note">Convention: {esc(stats.CONVENTION)}. Intervals: '
-                 f"{100 * p.confidence:g} % hierarchical percentile bootstrap ({p.n_boot} "
-                 f"iterations, seed {p.seed}). p_boot_medians: Mann–Whitney on per-boot medians "
-                 "(primary); p_holm: Holm-adjusted over all comparisons in this table; "
-                 f"p_pooled_mannwhitney: {esc(stats.POOLED_CAVEAT)} Columns boots, messages and "
-                 "removed are baseline/mechanism.</p>")
-    parts.append(table(an.speedups, text_cols=("warnings",)))
-
-    parts.append("<h2>Outlier sensitivity</h2>")
-    parts.append('<p class="note">Every comparison recomputed under every rule. A conclusion '
-                 "is its direction (ratio of medians above or below 1) and its significance "
-                 f"(per-boot test p < {p.alpha:g}, uncorrected); it <i>survives</i> if both agree "
-                 f"with the primary rule's ({esc(A._label(p.outliers, p.outlier_param))}).</p>")
-    if not an.sensitivity.empty:
-        cols = ["platform", "mode", "mechanism", "rule_label", "removed_baseline",
-                "removed_mechanism", "median_ratio", "median_ratio_ci_low",
-                "median_ratio_ci_high", "mean_ratio", "hl_ratio", "cliffs_delta",
-                "p_boot_medians", "direction", "significant", "survives"]
-        parts.append(table(an.sensitivity[cols], text_cols=("direction",)))
-    else:
-        parts.append('<p class="note">(no comparisons)</p>')
-
-    parts.append("<h2>Figures</h2>")
-    log("figures: ECDF")
-    parts.append(figure(plots.ecdf(samples), "Latency ECDF per mechanism (log axis); rows: "
-                        "platform, columns: mode.", "latency-ecdf", figures_dir))
-    log("figures: violins")
-    parts.append(figure(plots.violin(samples), "Latency distributions (violins of log latency, "
-                        "quartiles inside).", "latency-violin", figures_dir))
-    log("figures: per-boot medians")
-    parts.append(figure(plots.boot_medians(an.boot_medians, p.confidence),
-                        "Per-boot median latency: each point one boot (the unit of "
-                        "replication), bars the interval of that boot's median, black bar "
-                        "the median of boots.", "boot-medians", figures_dir))
-    if not an.sensitivity.empty:
-        log("figures: forest")
-        parts.append(figure(plots.forest(an.sensitivity, p.baseline, p.confidence),
-                            f"Speedup vs {p.baseline} (ratio of medians) with "
-                            f"{100 * p.confidence:g} % hierarchical-bootstrap intervals, per "
-                            "outlier rule.", "speedup-forest", figures_dir))
-    log("figures: time series")
-    wl = plots.windowed_latency(samples)
-    for plat in plots._platforms(wl["platform"].astype(str)):
-        parts.append(figure(plots.timeseries(samples, plat, wl=wl),
-                            f"{plat}: latency against message index, per boot (colour): the "
-                            "median (solid) and 99th percentile (dotted) of each of 100 "
-                            "consecutive windows.", f"latency-timeseries-{plat}", figures_dir))
-
-    parts.append("<h2>Power: boots and messages needed</h2>")
-    parts.append('<p class="note">Per condition: between-boot (tau_log) and within-boot '
-                 "(sigma_log) standard deviations of log latency, their intra-class correlation, "
-                 f"and the boots per group needed to detect a 10 % difference of per-boot "
-                 f"medians at α = {p.alpha:g} with 80 % power (two-sample t on boot medians), "
-                 "at several messages per boot; the messages per boot needed at several boot "
-                 "counts (∞: between-boot variance alone prevents it); boots_floor: boots "
-                 "needed even with unlimited messages.</p>")
-    parts.append(table(an.power))
-
-    parts.append("<h2>The study beside ours</h2>")
-    log("study vs ours")
-    try:
-        st = A.study_tables(an, study_path=study_path)
-    except ValueError as e:
-        st = None
-        parts.append(f'<p class="warn">Study data unavailable: {esc(str(e))}</p>')
-    if st is not None:
-        parts.append('<p class="note">The study published one pooled series per method and '
-                     "mode (QEMU TCG, failures dropped). Ours: the tcg platform, valid messages "
-                     "with no outlier rule (failures counted, not in the moments). sd: "
-                     "population sd for both. Where we did not measure a mechanism, the row "
-                     "says so.</p>")
-        parts.append("<h3>Means and spread</h3>" + table(st["moments"], text_cols=("note", "ours")))
-        parts.append("<h3>Speedups</h3>" + table(st["speedups"], text_cols=("note", "ours")))
-        parts.append("<h3>What differs</h3>" + table(st["differences"],
-                                                     text_cols=("study", "ours")))
-        parts.append(figure(plots.study_vs_ours(st, p.baseline),
-                            "The study's published mean ± sd (squares) beside ours on tcg (mean ± "
-                            "sd, median open); right: speedups (study: ratio of means with a "
-                            "delta-method interval; ours: ratios of means and medians with "
-                            "bootstrap intervals).", "study-vs-ours", figures_dir))
-
-    parts.append("<h2>Checklist: Hoefler &amp; Belli's twelve rules</h2>")
-    parts.append('<p class="note">T. Hoefler and R. Belli, "Scientific Benchmarking of Parallel '
-                 'Computing Systems: Twelve Ways to Tell the Masses when Reporting Performance '
-                 'Results", SC\'15, doi:10.1145/2807591.2807644. Rules paraphrased.</p>')
-    parts.append(table(checklist(an, samples),
-                       text_cols=("what the rule asks (paraphrased)", "status",
-                                  "what this artifact does")))
-
-    parts.append("<h2>Conventions</h2><ul class='note'>")
-    for line in (
-        "Valid message: ok and not warm-up. Condition: (platform, mechanism, mode). Unit of "
-        "replication: the boot (a fresh QEMU and guest on tcg, a fresh process pair natively).",
-        f"Speedups: {stats.CONVENTION}.",
-        "Bootstrap: each iteration resamples the boots of each group with replacement, then the "
-        "messages within each resampled boot; medians exactly, means/HL/Cliff's delta on a fine "
-        "log grid (uintrlab/stats.py documents the method and its simulated coverage).",
-        f"Holm's correction is over the {len(an.results)} primary comparisons of this report.",
-        "Time taken by the analysis steps (s): " + ", ".join(
-            f"{k} {v:.1f}" for k, v in an.seconds.items()),
-    ):
-        parts.append(f"<li>{esc(line)}</li>")
-    parts.append("</ul>")
-    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
-            + "\n".join(parts) + "</body></html>\n")
+    return _ENV.get_template("report.html.j2").render(
+        title=f"uintr-event analysis: {', '.join(run_ids)}",
+        generated=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        command=command or "uintrlab.report", commit=_git_state(),
+        params=p, rule=A._label(p.outliers, p.outlier_param),
+        sections=[{"key": k, **_BUILDERS[k](page)} for k in sections])
 
 
 def default_out(run_dirs) -> Path:
@@ -498,10 +473,10 @@ def default_out(run_dirs) -> Path:
     return builds.ROOT / "reports" / f"report-{ids}.html"
 
 
-def report(runs=None, out=None, *, baseline="eventfd", alpha=0.05, n_boot=2000,
-           outliers="none", outlier_param=None, seed=stats.DEFAULT_SEED, mechanisms=None,
-           figures_dir=None, study_path=None, command: str = "",
-           log: Callable[[str], None] | None = None, cache: bool = True) -> Path:
+def write_report(runs=None, out=None, *, baseline="eventfd", alpha=0.05, n_boot=2000,
+                 outliers="none", outlier_param=None, seed=stats.DEFAULT_SEED, mechanisms=None,
+                 figures_dir=None, study_path=None, command: str = "",
+                 log: Callable[[str], None] | None = None, cache: bool = True) -> Path:
     """Validate the parameters, load the runs, analyse (or take the analysis notebook 02
     stored for the same samples, parameters and code: :func:`analysis.analyse_cached`;
     ``cache=False`` recomputes), and write the HTML page to ``out`` (default

@@ -26,7 +26,8 @@ from .plan import Condition, Experiment, ParameterError
 
 # what a boot record keeps of the benchmark's JSON (the rest repeats the parameters)
 BENCH_META_KEPT = ("failures", "slept_verified", "clock_read_ns", "clock_res_ns", "clocksource_start",
-                   "clocksource_end", "writer_cpu_seen", "reader_cpu_seen", "duration_s")
+                   "clocksource_end", "writer_cpu_seen", "reader_cpu_seen", "duration_s",
+                   "wait_design")
 
 
 @dataclass
@@ -111,6 +112,7 @@ def _boot_tcg(exp: Experiment, plan: list[Condition], boot_dir: Path, timeout: f
               on_line, extra_args: str = "", counting: dict | None = None) -> BootOutcome:
     return boot_guest([(c.id, exp.bench_args(c)) for c in plan], boot_dir, timeout, on_line,
                       machine=_guest_machine(exp), extra_args=extra_args, host_cpus=exp.host_cpus,
+                      initramfs=builds.guest_initramfs(exp.bench_variant),
                       plugin=pathlen.boot_plugin(counting, boot_dir) if counting else None)
 
 
@@ -120,8 +122,8 @@ def _guest_machine(exp: Experiment) -> qemu.Machine:
 
 def boot_guest(plan_lines: list[tuple[str, list[str]]], boot_dir: Path, timeout: float, on_line=None, *,
                machine: qemu.Machine | None = None, extra_args: str = "",
-               host_cpus: list[int] | None = None, plugin: str | None = None,
-               gdb: str | None = None) -> BootOutcome:
+               host_cpus: list[int] | None = None, initramfs: Path | None = None,
+               plugin: str | None = None, gdb: str | None = None) -> BootOutcome:
     """Boot our kernel in our QEMU once with a plan (lines "<id> <arguments>", see
     csrc/guest/init), wait for power-off or the timeout and unpack the guest's result
     files into boot_dir. The console log stays in boot_dir/console.log; the outcome says
@@ -136,7 +138,7 @@ def boot_guest(plan_lines: list[tuple[str, list[str]]], boot_dir: Path, timeout:
     boot_dir.mkdir(parents=True, exist_ok=True)
     initrd, disk = boot_dir / "initrd.cpio", boot_dir / "results.img"
     plan_txt = guestio.plan_text(plan_lines)
-    initrd.write_bytes(builds.GUEST_INITRAMFS.read_bytes()
+    initrd.write_bytes((initramfs or builds.GUEST_INITRAMFS).read_bytes()
                        + guestio.newc_archive({"plan/plan.txt": plan_txt.encode()}))
     with open(disk, "wb") as f:
         f.truncate(qemu.RESULTS_DISK_BYTES)
@@ -203,7 +205,7 @@ def _boot_native(exp: Experiment, plan: list[Condition], boot_dir: Path, timeout
     deadline = time.monotonic() + timeout
     t0 = time.monotonic()
     for c in plan:
-        args = [str(builds.NATIVE_BENCH), *exp.bench_args(c), "--out", str(boot_dir / f"{c.id}.csv"),
+        args = [str(builds.native_bench(exp.bench_variant)), *exp.bench_args(c), "--out", str(boot_dir / f"{c.id}.csv"),
                 "--meta", str(boot_dir / f"{c.id}.json")]
         try:
             p = subprocess.run(args, capture_output=True, text=True,
@@ -227,7 +229,7 @@ def _boot_native(exp: Experiment, plan: list[Condition], boot_dir: Path, timeout
 
 def _platform_info(exp: Experiment, platform: str) -> dict:
     if platform == "native":
-        return {"bench": str(builds.NATIVE_BENCH.relative_to(builds.ROOT)), "pinning":
+        return {"bench": str(builds.native_bench(exp.bench_variant).relative_to(builds.ROOT)), "pinning":
                 {"writer_cpu": exp.writer_cpu, "reader_cpu": exp.reader_cpu}}
     m = _guest_machine(exp)
     host_cpus = exp.host_cpus if exp.host_cpus is not None else pinning.default_host_cpus(m.vcpus)
@@ -241,14 +243,15 @@ def _platform_info(exp: Experiment, platform: str) -> dict:
                         "vcpu_pinning_problem": pinning.check_host_cpus(host_cpus, m.vcpus)}}
 
 
-def check_platform(platform: str) -> None:
-    """Raise builds.MissingBuild (naming the make target) if a platform cannot run."""
+def check_platform(platform: str, variant: str | None = None) -> None:
+    """Raise builds.MissingBuild (naming the make target) if a platform cannot run (with
+    the benchmark of a wait-design variant, if given)."""
     if platform == "tcg":
         builds.component("qemu")
         builds.component("kernel")
-        builds.check_csrc("guest")
+        builds.check_csrc("guest", variant)
     else:
-        builds.check_csrc("native")
+        builds.check_csrc("native", variant)
 
 
 def run(exp: Experiment, out_root: Path, run_id: str | None = None, progress: bool = True,
@@ -262,7 +265,7 @@ def run(exp: Experiment, out_root: Path, run_id: str | None = None, progress: bo
     exp.validate(known)
     conditions = exp.conditions(known)
     for p in exp.platforms:
-        check_platform(p)
+        check_platform(p, exp.bench_variant)
     # path lengths: the plugin and System.map checked before any boot (uintrlab.pathlen)
     counting = pathlen.prepare() if exp.path_lengths else None
     # Natively, mechanisms this host cannot run (UINTR on a CPU without it) are left out
