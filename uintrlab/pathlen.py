@@ -35,6 +35,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import builds, data
+from . import plan as plan_
 
 PLUGIN = builds.CSRC / "build" / "plugins" / "libpathlen.so"
 PLUGIN_SOURCES = (builds.ROOT / "env" / "qemu" / "plugins" / "pathlen.c",
@@ -44,7 +45,6 @@ FORMAT = 1
 #: the file each boot's plugin output goes to, in the boot's folder
 OUTPUT_NAME = "pathlen.csv"
 ROW_KEYS = ("side", "vcpu", "n", "order", "t0_n", "split")
-LABELS = ("platform", "mechanism", "mode", "boot", "seq", "warmup", "ok", "slept")
 
 
 class PathLengthError(ValueError):
@@ -286,6 +286,7 @@ class Condition:
     samples: pd.DataFrame | None        # the benchmark's per-message rows (seq, ok, slept, warmup)
     writer_cpu: int | None = None
     reader_cpu: int | None = None
+    idle_us: int | None = None          # blocking mode: the idle level (plan.Condition)
 
 
 def per_message(out: Output, conditions: list[Condition], platform: str = "tcg",
@@ -340,7 +341,8 @@ def per_message(out: Output, conditions: list[Condition], platform: str = "tcg",
             raise PathLengthError(f"{where}: message {k}: the reader's window was split at writer "
                                   f"window {rr['t0_n'][k]}, not at its own message's ({w['n'][k]})")
         s = c.samples.reset_index(drop=True)
-        f = pd.DataFrame({"platform": platform, "mechanism": c.mechanism, "mode": c.mode, "boot": boot,
+        f = pd.DataFrame({"platform": platform, "mechanism": c.mechanism, "mode": c.mode,
+                          "idle_us": -1 if c.idle_us is None else c.idle_us, "boot": boot,
                           "seq": s["seq"], "warmup": s["warmup"].astype(bool), "ok": s["ok"].astype(bool),
                           "slept": s["slept"], "reader_split": rr["split"].astype(bool)})
         cols = {f"writer_{k}": w[k] for k in counters}
@@ -358,7 +360,7 @@ def per_message(out: Output, conditions: list[Condition], platform: str = "tcg",
     df = pd.concat(frames, ignore_index=True)
     for c in ("platform", "mechanism", "mode"):
         df[c] = df[c].astype("category")
-    return df.astype({"boot": "int16", "seq": "int32", "slept": "int8"})
+    return df.astype({"boot": "int16", "seq": "int32", "slept": "int8", "idle_us": "int32"})
 
 
 def boot_path(run_dir: Path, platform: str, boot: int) -> Path:
@@ -395,10 +397,14 @@ def collect_boot(boot_dir: Path, plan, samples: list[pd.DataFrame], records: dic
     messages (``samples``: the boot's per-condition sample frames; ``records``: the
     boot's condition records with the CPUs each side ran on), written as the boot's
     table. ``plan``: the boot's conditions in the order they ran."""
-    by_id = {f"{f['mechanism'].iloc[0]}-{f['mode'].iloc[0]}": f for f in samples if len(f)}
-    conds = [Condition(c.id, c.mechanism, c.mode, by_id.get(c.id),
-                       records.get(c.id, {}).get("writer_cpu_seen"),
-                       records.get(c.id, {}).get("reader_cpu_seen")) for c in plan]
+    # the runner made one frame per condition whose CSV it read, in plan order
+    frames = iter(samples)
+    conds = []
+    for c in plan:
+        rec = records.get(c.id, {})
+        f = next(frames) if rec.get("status") in ("ok", "failures") else None
+        conds.append(Condition(c.id, c.mechanism, c.mode, f, rec.get("writer_cpu_seen"),
+                               rec.get("reader_cpu_seen"), c.idle_us if c.mode == plan_.IDLE_MODE else None))
     df = per_message(read_output(Path(boot_dir) / OUTPUT_NAME), conds, platform, boot)
     return write_boot(df, run_dir, platform, boot)
 
@@ -419,8 +425,8 @@ def clean(df: pd.DataFrame) -> pd.Series:
 
 
 def determinism(df: pd.DataFrame) -> pd.DataFrame:
-    """Per condition and count column, over the measured (not warm-up) messages of several
-    boots of one plan: ``identical`` = the share of messages (by ``seq``) whose count is the
+    """Per condition (with its idle level) and count column, over the measured (not warm-up)
+    messages of several boots of one plan: ``identical`` = the share of messages (by ``seq``) whose count is the
     same in every boot, ``identical_clean`` = the same among messages clean (:func:`clean`)
     in every boot, ``clean_values`` = the distinct counts of clean messages, and the range
     of all. Columns that are 0 throughout are left out."""
@@ -430,7 +436,10 @@ def determinism(df: pd.DataFrame) -> pd.DataFrame:
         raise PathLengthError(f"determinism needs two boots or more of one plan, got {boots}")
     m["_clean"] = clean(m)
     out = []
-    for (mech, mode), g in m.groupby(["mechanism", "mode"], observed=True):
+    keys = ["mechanism", "mode"] + (["idle_us"] if "idle_us" in m else [])
+    for key, g in m.groupby(keys, observed=True):
+        mech, mode = key[:2]
+        label = {"mechanism": mech, "mode": mode} | ({"idle_us": key[2]} if len(key) > 2 else {})
         per = g.groupby("seq")
         if (per.size() != boots).any():
             raise PathLengthError(f"{mech}-{mode}: not every message is in every boot")
@@ -441,7 +450,7 @@ def determinism(df: pd.DataFrame) -> pd.DataFrame:
             same = per[col].nunique() == 1
             same_clean = g[all_clean].groupby("seq")[col].nunique() == 1
             vals = sorted(g.loc[g["_clean"], col].unique().tolist())
-            out.append({"mechanism": mech, "mode": mode, "column": col, "boots": boots,
+            out.append({**label, "column": col, "boots": boots,
                         "messages": int(per.ngroups), "identical": float(same.mean()),
                         "clean_messages": int(same_clean.size),
                         "identical_clean": float(same_clean.mean()) if len(same_clean) else float("nan"),
