@@ -51,8 +51,13 @@ build_each_qemu() {	# $1 pristine tree
 	local t=$WORK/qemu p
 	rm -rf "$t" && mkdir -p "$t" && cp -a "$1" "$t/src" && mkdir "$t/src/build"
 	export CCACHE_BASEDIR=$t/src
-	(cd "$t/src/build" && ../configure --cc="$cc" --target-list=x86_64-softmmu --without-default-features \
-		--enable-tcg --enable-fdt=system --disable-docs --disable-werror >"$t/configure.log" 2>&1) ||
+	# the configure flags of the artifact's QEMU, as env/build-qemu.sh reports them
+	local flags
+	flags=$(bash "$UINTRLAB_ROOT/env/build-qemu.sh" --inputs |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["configure_flags"])') ||
+		{ result FAIL "env/build-qemu.sh --inputs failed"; return; }
+	# shellcheck disable=SC2086  # the flags are words
+	(cd "$t/src/build" && ../configure --cc="$cc" $flags >"$t/configure.log" 2>&1) ||
 		{ result FAIL "qemu configure failed ($t/configure.log)"; return; }
 	for p in "$UINTRLAB_ROOT"/env/qemu/patches/*.patch; do
 		patch -d "$t/src" -p1 --batch --quiet <"$p" || { result FAIL "qemu $(basename "$p") does not apply"; return; }
