@@ -1,7 +1,8 @@
 """Path lengths end to end: our QEMU with the path-length plugin boots the guest twice
 with a tiny plan (every mechanism, blocking and back-to-back, a few messages); the counts
-are present, positive where they must be, and identical across the two boots where the
-determinism claim of data/README.md says so. And the bad inputs, before any boot."""
+are present, positive where they must be, the kernel's split into segments sums to it, and
+identical across the two boots where the determinism claim of data/README.md says so. And
+the bad inputs, before any boot."""
 import json
 import shutil
 import subprocess
@@ -37,6 +38,27 @@ def test_counting_run_is_complete_and_no_latency_run(counting_run):
     per = df.groupby(["mechanism", "mode", "boot"], observed=True).size()
     assert len(per) == 2 * len(meta["conditions"]) and (per == MESSAGES + WARMUP).all()
     assert {"uintr", "uintr_event", "eventfd"} <= set(df["mechanism"])
+    # the segments as the plugin read them, one column each per side
+    segs = [s["name"] for s in meta["path_lengths"]["segments"]]
+    assert "other" in segs and list(pathlen.segment_labels(run_dir)) == segs
+    assert meta["path_lengths"]["segments_file"] == "env/qemu/plugins/pathlen-segments.txt"
+    assert [c[len("writer_kseg_"):] for c in df.columns if c.startswith("writer_kseg_")] == segs
+
+
+def test_segments_sum_to_the_kernel_count_and_other_is_small(counting_run):
+    """Every row's kernel instructions split into the segments exactly (the plugin sums
+    them; pathlen.read_output checks it), and the reader's wake-up path of a clean
+    blocking message has at most 10 % in "other" (data/README.md gives the share)."""
+    _, meta, df = counting_run
+    segs = [s["name"] for s in meta["path_lengths"]["segments"]]
+    for side in ("writer", "reader", "reader_pre"):
+        assert (df[[f"{side}_kseg_{s}" for s in segs]].sum(axis=1) == df[f"{side}_insn_kernel"]).all()
+    b = df[~df["warmup"] & (df["mode"] == "blocking") & pathlen.clean(df)]
+    share = (b["reader_kseg_other"] / b["reader_insn_kernel"]).groupby(b["mechanism"], observed=True).median()
+    assert (share < 0.10).all(), share
+    # the wake-up's parts are where the segments file puts them
+    parts = b[["reader_kseg_entry", "reader_kseg_handler", "reader_kseg_sched", "reader_kseg_syscall"]]
+    assert (parts > 0).all().all(), b.loc[~(parts > 0).all(axis=1), ["mechanism", "boot", "seq", *parts]]
 
 
 def test_counts_are_positive_where_they_must_be(counting_run):
@@ -99,6 +121,28 @@ def test_a_system_map_of_another_kernel_is_refused_before_any_boot(tmp_path, mon
                      boots=1, path_lengths=True)
     with pytest.raises(pathlen.PathLengthError, match=f"{fake / 'System.map'}: does not match .*schedule"):
         runner.run(exp, tmp_path / "runs", run_id="x", progress=False)
+    assert not (tmp_path / "runs" / "x").exists()
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("segment other other kernel\nother no_such_function_here\n",
+     ":2: pattern 'no_such_function_here' matches no text symbol of the System.map"),
+    ("segment sched scheduler\nsched schedule\n", "declares no segment 'other'"),
+    ("segment other other kernel\nidle do_idle\n", ":2: 'idle' is no segment declared above"),
+    ("segment other other kernel\nother schedule schedule\n", ":2: pattern 'schedule' is listed twice"),
+    ("segment other other kernel\nother sched*ule\n", ":2: pattern 'sched*ule': a name, or a prefix"),
+])
+def test_a_bad_segments_file_is_named_before_any_boot(tmp_path, monkeypatch, text, needle):
+    """The plugin checks the segments file against System.map when QEMU loads it
+    (pathlen.self_check, before the first boot); its message names the file and line."""
+    seg = tmp_path / "segments.txt"
+    seg.write_text(text)
+    monkeypatch.setattr(pathlen, "SEGMENTS", seg)
+    exp = Experiment(platforms=["tcg"], mechanisms=["eventfd"], modes=["blocking"], count=2, warmup=0,
+                     boots=1, path_lengths=True)
+    with pytest.raises(pathlen.PathLengthError, match=f"pathlen: segments={seg}") as e:
+        runner.run(exp, tmp_path / "runs", run_id="x", progress=False)
+    assert needle in str(e.value)
     assert not (tmp_path / "runs" / "x").exists()
 
 
