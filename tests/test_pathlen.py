@@ -102,6 +102,10 @@ def test_rows_become_one_line_per_message(tmp_path):
     # the timer interrupt of message 1 is attributed: foreign_irqs from the hooks marked foreign
     assert list(ev["reader_foreign_irqs"]) == [0, 1, 0] and (df["writer_foreign_irqs"] == 0).all()
     assert list(pathlen.clean(ev)) == [True, False, True]
+    # the raw output, kept xz-compressed, reads the same
+    xz = pathlen.compress(p)
+    assert xz.name == "pathlen.csv.xz" and not p.exists()
+    pd.testing.assert_frame_equal(pathlen.read_output(xz).rows, out.rows)
     path = pathlen.write_boot(df, tmp_path / "run", "tcg", 3)
     assert path == tmp_path / "run" / data.PATHLEN_DIR / "tcg-003.parquet"
     back = pathlen.load_run(tmp_path / "run")

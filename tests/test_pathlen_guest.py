@@ -33,6 +33,8 @@ def test_counting_run_is_complete_and_no_latency_run(counting_run):
     assert meta["status"] == "complete", meta["problems"]
     assert meta["kind"] == "path-lengths" and meta["path_lengths"]["symbols_checked"] > 10000
     assert not (run_dir / data.SAMPLES_DIR).exists()
+    raw = sorted(p.name for p in (run_dir / "boots").glob("*/pathlen.csv*"))
+    assert raw == ["pathlen.csv.xz"] * 2     # kept compressed once the table is written
     with pytest.raises(data.DataError, match="counting"):
         data.load_run(run_dir)
     per = df.groupby(["mechanism", "mode", "boot"], observed=True).size()
