@@ -510,12 +510,13 @@ def clean(df: pd.DataFrame) -> pd.Series:
     return ok
 
 
-def determinism(df: pd.DataFrame) -> pd.DataFrame:
+def determinism(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
     """Per condition (with its idle level) and count column, over the measured (not warm-up)
     messages of several boots of one plan: ``identical`` = the share of messages (by ``seq``) whose count is the
     same in every boot, ``identical_clean`` = the same among messages clean (:func:`clean`)
     in every boot, ``clean_values`` = the distinct counts of clean messages, and the range
-    of all. Columns that are 0 throughout are left out."""
+    of all. ``columns``: the count columns to give (default: every one that is not 0
+    throughout the condition)."""
     m = df[~df["warmup"]].copy()
     boots = m["boot"].nunique()
     if boots < 2:
@@ -530,8 +531,8 @@ def determinism(df: pd.DataFrame) -> pd.DataFrame:
         if (per.size() != boots).any():
             raise PathLengthError(f"{mech}-{mode}: not every message is in every boot")
         all_clean = per["_clean"].transform("all")
-        for col in count_columns(g):
-            if not g[col].any():
+        for col in count_columns(g) if columns is None else columns:
+            if columns is None and not g[col].any():
                 continue
             same = per[col].nunique() == 1
             same_clean = g[all_clean].groupby("seq")[col].nunique() == 1
