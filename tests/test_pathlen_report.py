@@ -6,67 +6,15 @@ import json
 
 import matplotlib
 import numpy as np
-import pandas as pd
 import pytest
 
 matplotlib.use("Agg")
 
-from uintrlab import data, figures, pathlen, plots  # noqa: E402
+from conftest import SEGS, write_counting_run  # noqa: E402
+from conftest import synthetic_messages as messages  # noqa: E402
+from conftest import synthetic_path_table as table  # noqa: E402
+from uintrlab import figures, pathlen, plots  # noqa: E402
 from uintrlab import pathlen_report as R  # noqa: E402
-
-SEGS = {"entry": "interrupt entry/exit", "sched": "scheduler", "other": "other kernel"}
-COUNTS = ("insn_user", "insn_kernel", "foreign_insn", "foreign_irqs", "tick_restarts", "syscalls",
-          "mmio_apic_icr", "senduipi", "switches", "halts")
-# per mechanism and side: user instructions and kernel instructions by segment
-PATHS = {"eventfd": {"writer": (29, {"entry": 0, "sched": 100, "other": 991}),
-                     "reader": (83, {"entry": 231, "sched": 2100, "other": 83}),
-                     "reader_pre": (29, {"entry": 27, "sched": 1900, "other": 46})},
-         "uintr": {"writer": (14, {"entry": 0, "sched": 0, "other": 0}),
-                   "reader": (95, {"entry": 231, "sched": 2000, "other": 122}),
-                   "reader_pre": (36, {"entry": 27, "sched": 1600, "other": 15})}}
-
-
-def messages(mech, mode="blocking", boot=0, n=6, warmup=1, idle_us=1000, timer_at=(), restart_at=(),
-             bump=None):
-    """n messages of one condition and boot; messages in timer_at take a foreign timer
-    interrupt on the reader's side (+3000 kernel instructions in "other"), those in
-    restart_at a tick restart (+950 in sched); bump: {seq: extra reader "other"}."""
-    rows = []
-    for seq in range(n):
-        r = {"platform": "tcg", "mechanism": mech, "mode": mode, "boot": boot, "seq": seq,
-             "warmup": seq < warmup, "ok": True, "slept": 1, "reader_split": True,
-             "idle_us": idle_us if mode == "blocking" else -1}
-        for side, (user, kseg) in PATHS[mech].items():
-            kseg = dict(kseg)
-            extra = {}
-            if side == "reader" and seq in timer_at:
-                kseg["other"] += 3000
-                extra = {"foreign_insn": 3000, "foreign_irqs": 1}
-            if side == "reader" and seq in restart_at:
-                kseg["sched"] += 950
-                extra["tick_restarts"] = 1
-            if side == "reader" and bump and seq in bump:
-                kseg["other"] += bump[seq]
-            vals = dict.fromkeys(COUNTS, 0) | {"insn_user": user, "insn_kernel": sum(kseg.values())} | extra
-            if side == "writer":
-                vals |= {"syscalls": int(mech == "eventfd"), "mmio_apic_icr": int(mech == "eventfd"),
-                         "senduipi": int(mech == "uintr")}
-            if side == "reader":
-                vals["switches"] = 1
-            if side == "reader_pre":
-                vals |= {"halts": 1, "syscalls": 1}
-            r |= {f"{side}_{k}": v for k, v in vals.items()}
-            r |= {f"{side}_kseg_{s}": kseg[s] for s in SEGS}
-        rows.append(r)
-    return rows
-
-
-def table(*parts):
-    df = pd.DataFrame([r for p in parts for r in p])
-    for c in ("platform", "mechanism", "mode"):
-        df[c] = df[c].astype("category")
-    return df
-
 
 @pytest.fixture
 def two_boots():
@@ -94,6 +42,15 @@ def test_parts_are_medians_over_clean_messages(two_boots):
     # display order: mode (names.MODES: blocking before backtoback), then mechanism
     order = R.parts(two_boots)[["mode", "mechanism"]].drop_duplicates().apply(tuple, axis=1).tolist()
     assert order == [("blocking", "eventfd"), ("blocking", "uintr"), ("backtoback", "eventfd")]
+
+
+def test_by_segment(two_boots):
+    w = R.by_segment(R.parts(two_boots), "reader")
+    assert list(w.columns) == ["mechanism", "mode", "user", "kernel", *SEGS]
+    r = w.set_index(["mechanism", "mode"]).loc[("eventfd", "blocking")]
+    assert (r["kernel"], r["entry"], r["sched"], r["other"]) == (2414, 231, 2100, 83)
+    with pytest.raises(R.PathTableError, match="^side: 'both'"):
+        R.by_segment(R.parts(two_boots), "both")
 
 
 def test_summary_foreign_and_other_share(two_boots):
@@ -144,24 +101,28 @@ def test_idle_levels_are_kept_apart():
     assert R.keys(table(messages("eventfd"))) == ["mechanism", "mode"]
 
 
-def counting_run(root, name, df, segments=SEGS, kind="path-lengths"):
-    run = root / name
-    for boot, g in df.groupby("boot"):
-        pathlen.write_boot(g.reset_index(drop=True), run, "tcg", int(boot))
-    data.write_metadata({"kind": kind, "run_id": name, "path_lengths": {
-        "segments": [{"name": s, "label": lab, "symbols": 1} for s, lab in segments.items()]}},
-        run / "metadata.json")
-    return run
-
-
 def test_load_pools_runs_as_more_boots(tmp_path):
-    a = counting_run(tmp_path, "a", table(messages("eventfd", boot=0), messages("eventfd", boot=1)))
-    b = counting_run(tmp_path, "b", table(messages("eventfd", boot=0)))
+    a = write_counting_run(tmp_path, "a", table(messages("eventfd", boot=0), messages("eventfd", boot=1)))
+    b = write_counting_run(tmp_path, "b", table(messages("eventfd", boot=0)))
     t = R.tables([a, b])
     assert t.labels == SEGS and t.run_ids == ["a", "b"] and t.boots == 3
     assert sorted(t.df.groupby("run", observed=True)["boot"].unique().map(list).sum()) == [0, 1, 2]
     assert t.determinism is not None and R.tables(b).determinism is None
     assert R.segments(t.df) == list(SEGS)
+    assert t.segment_info.to_dict("records")[0] == {"segment": "entry", "label": SEGS["entry"], "symbols": 7}
+
+
+def test_the_latest_counting_run_is_the_default(tmp_path, monkeypatch):
+    old = write_counting_run(tmp_path, "a", table(messages("eventfd")))
+    new = write_counting_run(tmp_path, "b", table(messages("uintr")))
+    meta = json.loads((old / "metadata.json").read_text())
+    (old / "metadata.json").write_text(json.dumps(meta | {"start": "2025-01-01T00:00:00Z"}))
+    (tmp_path / "latency").mkdir()
+    (tmp_path / "latency" / "metadata.json").write_text(json.dumps({"start": "2027-01-01T00:00:00Z"}))
+    assert R.latest_counting_run(tmp_path) == new
+    monkeypatch.setattr(R.builds, "ROOT", tmp_path / "nowhere")
+    with pytest.raises(R.PathTableError, match="^runs: none given and no counting run"):
+        R.load([])
 
 
 def test_load_refuses_what_is_no_counting_run(tmp_path):
@@ -173,13 +134,13 @@ def test_load_refuses_what_is_no_counting_run(tmp_path):
     with pytest.raises(R.PathTableError, match="^runs: .*nope: no such run directory"):
         R.load(tmp_path / "nope")
     with pytest.raises(R.PathTableError, match="^runs: a counting run directory or a list"):
-        R.load([])
-    a = counting_run(tmp_path, "a", table(messages("eventfd")))
-    b = counting_run(tmp_path, "b", table(messages("eventfd")),
+        R.load(3)
+    a = write_counting_run(tmp_path, "a", table(messages("eventfd")))
+    b = write_counting_run(tmp_path, "b", table(messages("eventfd")),
                      segments={"entry": "x", "sched": "scheduler", "other": "other kernel"})
     with pytest.raises(R.PathTableError, match="kernel segments .* differ .* cannot be pooled"):
         R.load([a, b])
-    c = counting_run(tmp_path, "c", table(messages("eventfd")), segments={"other": "other kernel"})
+    c = write_counting_run(tmp_path, "c", table(messages("eventfd")), segments={"other": "other kernel"})
     with pytest.raises(R.PathTableError, match="its metadata's segments \\['other'\\] are not its tables'"):
         R.load(c)
 

@@ -15,6 +15,7 @@ segment (``env/qemu/plugins/pathlen-segments.txt``), which sum to ``kernel``.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -22,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import names, pathlen
+from . import builds, names, pathlen
 from .plan import IDLE_MODE
 
 SIDES = {"writer": "writer", "reader": "reader after t0", "reader_pre": "reader before t0"}
@@ -62,15 +63,33 @@ class PathTableError(ValueError):
 
 # ---------------------------------------------------------------- loading
 
+def latest_counting_run(root: str | Path | None = None) -> Path:
+    """The most recent counting run under ``data/runs`` (by the ``start`` time in its
+    metadata, then the directory's modification time)."""
+    root = Path(root) if root else builds.ROOT / "data" / "runs"
+    cands = []
+    for meta in root.glob("*/metadata.json"):
+        if not pathlen.is_counting_run(meta.parent):
+            continue
+        start = str(json.loads(meta.read_text()).get("start") or "")
+        cands.append((start, meta.stat().st_mtime, meta.parent))
+    if not cands:
+        raise PathTableError(f"runs: none given and no counting run (kind path-lengths) under {root}")
+    return max(cands)[2]
+
+
 def load(runs) -> tuple[pd.DataFrame, dict[str, str], list[Path]]:
-    """The per-message tables of one counting run or several (a run directory or a list),
-    their kernel segments (name -> label) and the run directories. Several runs of one plan
+    """The per-message tables of one counting run or several (a run directory or a list;
+    empty or None: :func:`latest_counting_run`), their kernel segments (name -> label) and
+    the run directories. Several runs of one plan
     are more boots: their boots are numbered on (a ``run`` column says which run each came
     from). Errors name ``runs``: a directory that is no counting run, runs whose segments
     differ."""
+    if runs is None or (isinstance(runs, (list, tuple, str)) and len(runs) == 0):
+        runs = [latest_counting_run()]
     if isinstance(runs, (str, Path)):
         runs = [runs]
-    if not isinstance(runs, (list, tuple)) or not runs:
+    if not isinstance(runs, (list, tuple)):
         raise PathTableError(f"runs: a counting run directory or a list of them, got {runs!r}")
     dirs = [Path(r) for r in runs]
     frames, labels = [], None
@@ -163,6 +182,19 @@ class Tables:
     def events(self) -> pd.DataFrame:
         return events(self.df)
 
+    @cached_property
+    def segment_info(self) -> pd.DataFrame:
+        """Each kernel segment: its label and how many System.map text symbols the plugin
+        put in it (the first run's metadata)."""
+        meta = json.loads((self.runs[0] / "metadata.json").read_text())
+        recorded = {s["name"]: s for s in (meta.get("path_lengths") or {}).get("segments", [])}
+        return pd.DataFrame([{"segment": s, "label": lab, "symbols": recorded.get(s, {}).get("symbols")}
+                             for s, lab in self.labels.items()])
+
+    def by_segment(self, side: str = "reader") -> pd.DataFrame:
+        """:func:`by_segment` of these tables."""
+        return by_segment(self.parts, side)
+
     @property
     def boots(self) -> int:
         return int(self.df["boot"].nunique())
@@ -202,6 +234,23 @@ def parts(df: pd.DataFrame) -> pd.DataFrame:
                              "median": float(med), "q25": float(q25), "q75": float(q75),
                              "min": int(v.min()), "max": int(v.max()), "mean": float(v.mean())})
     return _ordered(pd.DataFrame(rows))
+
+
+def by_segment(parts_table: pd.DataFrame, side: str = "reader") -> pd.DataFrame:
+    """One side's median kernel instructions per message by segment (columns, in the
+    segments file's order) beside its kernel total, per condition: :func:`parts` as a wide
+    table."""
+    if side not in SIDES:
+        raise PathTableError(f"side: {side!r} is none of {', '.join(SIDES)}")
+    p = parts_table[(parts_table["side"] == side) & (parts_table["part"] != "total")]
+    if p.empty:
+        return pd.DataFrame()
+    k = [c for c in ("mechanism", "mode", "idle_us") if c in p]
+    order = list(dict.fromkeys(p["part"]))
+    wide = p.pivot_table(index=k, columns="part", values="median", sort=False)[order]
+    wide = wide.reset_index()
+    wide.columns.name = None
+    return _ordered(wide)
 
 
 def summary(df: pd.DataFrame) -> pd.DataFrame:
