@@ -13,17 +13,19 @@ from typing import Callable
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from uintrlab import data, names, samples  # noqa: E402
+from uintrlab import data, names  # noqa: E402
 
 
 def per_boot_medians(run_dirs, variant_of: Callable[[dict], str]) -> pd.DataFrame:
     """Per (variant, platform, mechanism, mode, boot): the median latency (µs) of the
     valid messages; ``variant_of(metadata)`` names a run's variant."""
+    from uintrlab.samples import valid_mask
+
     rows = []
     for d in run_dirs:
         meta, df = data.load_run(d)
         variant = variant_of(meta)
-        df = df[samples.valid_mask(df)]
+        df = df[valid_mask(df)]
         med = df.groupby(["platform", "mechanism", "mode", "boot"], observed=True)["latency_ns"].median()
         rows += [{"variant": variant, "platform": p, "mechanism": m, "mode": mode, "boot": b,
                   "median_us": v / 1e3} for (p, m, mode, b), v in med.items()]

@@ -33,7 +33,7 @@ def variant_of(meta: dict) -> str:
 
 def cmd_run(a) -> int:
     status = 0
-    for variant in VARIANTS:
+    for variant in (VARIANTS if not a.reverse else VARIANTS[::-1]):
         env = dict(os.environ, UINTRLAB_QEMU_PLUGINS="1" if variant == "plugins" else "0")
         subprocess.run(["bash", str(ROOT / "env" / "build-qemu.sh")], env=env, check=True,
                        stdout=subprocess.DEVNULL)
@@ -61,6 +61,8 @@ def main(argv=None) -> int:
     r.add_argument("--blocking-count", type=int, default=300)
     r.add_argument("--out", default="/tmp/uintrlab-plugin-overhead")
     r.add_argument("--prefix", default="plugin-overhead")
+    r.add_argument("--reverse", action="store_true",
+                   help="run the builds in the other order (a second round against drift over time)")
     t = sub.add_parser("table", help="the table of runs made by 'run'")
     t.add_argument("run_dirs", nargs="+")
     t.add_argument("--markdown", action="store_true")
