@@ -39,4 +39,4 @@ def test_a_counting_run_gets_notebook_04(counting_run_dir, tmp_path):
     assert "notebook 04 on" in r.stdout and "notebook 02" not in r.stdout and "the report" not in r.stdout
     assert sorted(p.name for p in reps.iterdir()) == ["04-path-lengths-pathlen-synthetic.html",
                                                       "04-path-lengths-pathlen-synthetic.ipynb"]
-    assert (figs / "path-lengths.svg").exists()
+    assert (figs / "instructions-per-message.svg").exists()

@@ -103,7 +103,7 @@ def test_path_lengths_notebook(counting_run_dir, tmp_path):
     pm.execute_notebook(str(NB / "04-path-lengths.ipynb"), str(out), cwd=str(builds.ROOT),
                         parameters={"runs": [str(counting_run_dir)], "figures_dir": str(figs)},
                         progress_bar=False)
-    assert sorted(p.name for p in figs.iterdir()) == [f"path-lengths.{x}" for x in ("pdf", "png", "svg")]
+    assert sorted(p.name for p in figs.iterdir()) == [f"instructions-per-message.{x}" for x in ("pdf", "png", "svg")]
     cells = {c.get("id"): c for c in nbformat.read(out, as_version=4).cells}
     shown = [o["data"] for o in cells["figures"].outputs if "data" in o]
     assert any("pathlen-synthetic" in d.get("text/markdown", "") for d in shown)

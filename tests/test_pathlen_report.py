@@ -149,7 +149,7 @@ def test_the_figure_draws_the_parts_table(two_boots, tmp_path):
     t = R.Tables(two_boots, SEGS, [tmp_path / "count-1"])
     inputs = figures.Inputs(None, None, pathlen=t)
     planned = figures.planned(inputs, "pathlen")
-    assert [f.name for f, _ in planned] == ["path-lengths"]
+    assert [f.name for f, _ in planned] == ["instructions-per-message"]
     assert figures.planned(figures.Inputs(None, None), "pathlen") == []
     (d,) = figures.draw(inputs, "pathlen")
     assert "count-1" in d.caption
@@ -161,6 +161,6 @@ def test_the_figure_draws_the_parts_table(two_boots, tmp_path):
     assert [t.get_text() for t in d.fig.legends[0].get_texts()] == [
         "kernel: other kernel", "kernel: scheduler", "kernel: interrupt entry/exit", "user"]
     d.save(tmp_path / "figs")
-    assert all((tmp_path / "figs" / f"path-lengths.{x}").stat().st_size > 1000 for x in plots.FORMATS)
+    assert all((tmp_path / "figs" / f"instructions-per-message.{x}").stat().st_size > 1000 for x in plots.FORMATS)
     d.close()
     assert np.all(np.isfinite([p.get_height() for p in axes[0].patches]))

@@ -171,7 +171,7 @@ def test_a_counting_run_beside_a_latency_run(tiny_run, counting_run_dir, tmp_pat
     for want in ("Instructions per message", "Events per message", "Determinism across boots",
                  "reader_insn_kernel_clean", "senduipi", "pathlen-synthetic", "interrupt entry/exit"):
         assert want in h.unescape(section), want
-    assert section.count("<figure>") == 1 and (figs / "path-lengths.png").exists()
+    assert section.count("<figure>") == 1 and (figs / "instructions-per-message.png").exists()
     # the latency statistics are the latency run's alone
     assert "pathlen-synthetic" in page[:page.index("</h1>")]
     descr = page[page.index("<h2>Descriptive"):page.index("<h2>Outliers")]

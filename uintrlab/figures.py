@@ -118,7 +118,7 @@ FIGURES: tuple[Figure, ...] = (
            "ratios of means and medians with bootstrap intervals).",
            lambda i: plots.study_vs_ours(i.study, i.analysis.params.baseline),
            group="study", available=lambda i: i.study is not None),
-    Figure("path-lengths", "Instructions per message",
+    Figure("instructions-per-message", "Instructions per message",
            "Instructions per message counted by our TCG plugin (counting run {counting_runs}): per "
            "mechanism W = the writer (t0 to its notify call's return), R = the reader from the "
            "writer's t0 to its t1; stacked: user, then the kernel by segment "

@@ -1,7 +1,7 @@
 """The tables of a path-length counting run (``python -m uintrlab run --path-lengths``;
 the counts: :mod:`uintrlab.pathlen`): per condition, the per-message instructions of each
 part of the path, the events per message, and whether the counts repeat across boots.
-Notebook 04, the report's "Path lengths" section and the figure ``path-lengths``
+Notebook 04, the report's "Path lengths" section and the figure ``instructions-per-message``
 (:mod:`uintrlab.figures`, drawn by :func:`uintrlab.plots.path_lengths`) show them.
 
 Messages: the measured (not warm-up) ones. Instructions and events are summarised over
