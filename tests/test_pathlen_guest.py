@@ -59,8 +59,10 @@ def test_segments_sum_to_the_kernel_count_and_other_is_small(counting_run):
     share = (b["reader_kseg_other"] / b["reader_insn_kernel"]).groupby(b["mechanism"], observed=True).median()
     assert (share < 0.10).all(), share
     # the wake-up's parts are where the segments file puts them
-    parts = b[["reader_kseg_entry", "reader_kseg_handler", "reader_kseg_sched", "reader_kseg_syscall"]]
-    assert (parts > 0).all().all(), b.loc[~(parts > 0).all(axis=1), ["mechanism", "boot", "seq", *parts]]
+    # (per mechanism: a reader whose CPU had not halted yet is woken without an interrupt)
+    parts = ["reader_kseg_entry", "reader_kseg_handler", "reader_kseg_sched", "reader_kseg_syscall"]
+    med = b.groupby("mechanism", observed=True)[parts].median()
+    assert (med > 0).all().all(), med
 
 
 def test_counts_are_positive_where_they_must_be(counting_run):
@@ -89,21 +91,27 @@ def test_counts_are_positive_where_they_must_be(counting_run):
 
 def test_determinism_across_two_boots(counting_run):
     """The claim of data/README.md: these columns are the same in both boots for every
-    message; the reader's user instructions too but for one more 6-instruction loop in
-    the vDSO's clock read of t1; the writer's eventfd and futex kernel paths once foreign
-    interrupts are set apart (clean messages)."""
+    message (the reader's 0xea interrupts and WRMSRs in blocking mode: back-to-back, a
+    reader that went to sleep before the message takes them); the reader's user
+    instructions too but for one more 6-instruction loop in the vDSO's clock read of t1;
+    the writer's eventfd and futex kernel paths once foreign interrupts are set apart
+    (clean messages)."""
     _, _, df = counting_run
     d = pathlen.determinism(df).set_index(["mechanism", "mode", "column"])
     for (mech, mode, col), r in d.iterrows():
-        if col in ("writer_insn_user", "writer_syscalls", "writer_senduipi", "reader_irqs_e9",
-                   "reader_wrmsr"):
+        if col in ("writer_insn_user", "writer_syscalls", "writer_senduipi", "reader_irqs_e9") or (
+                mode == "blocking" and col in ("reader_irqs_ea", "reader_wrmsr")):
             assert r["identical"] == 1.0, (mech, mode, col, r.to_dict())
     b = df[~df["warmup"] & (df["mode"] == "blocking")]
     spread = b.groupby(["mechanism", "seq"], observed=True)["reader_insn_user"].agg(lambda s: s.max() - s.min())
     assert spread.isin([0, 6]).all(), spread[~spread.isin([0, 6])]
-    for mech in ("eventfd", "futex"):
-        r = d.loc[(mech, "blocking", "writer_insn_kernel")]
-        assert r["identical_clean"] == 1.0 or r["clean_messages"] == 0, r.to_dict()
+    # the writer's kernel path among messages clean in both boots and whose writer sent the
+    # reader's CPU an IPI in both (a CPU that had not halted yet needs none: a shorter path)
+    w = b[pathlen.clean(b) & (b["writer_mmio_apic_icr"] == 1) & b["mechanism"].isin(["eventfd", "futex"])]
+    both = w.groupby(["mechanism", "seq"], observed=True)["writer_insn_kernel"].agg(["size", "nunique"])
+    both = both[both["size"] == 2]
+    assert (both["nunique"] == 1).all(), w.set_index(["mechanism", "seq", "boot"])[
+        ["writer_insn_kernel", "writer_mmio_apic_icr", "reader_insn_kernel"]].sort_index()
 
 
 def test_a_system_map_of_another_kernel_is_refused_before_any_boot(tmp_path, monkeypatch):
