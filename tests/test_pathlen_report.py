@@ -164,3 +164,29 @@ def test_the_figure_draws_the_parts_table(two_boots, tmp_path):
     assert all((tmp_path / "figs" / f"instructions-per-message.{x}").stat().st_size > 1000 for x in plots.FORMATS)
     d.close()
     assert np.all(np.isfinite([p.get_height() for p in axes[0].patches]))
+
+
+def test_overview_of_one_mode(two_boots, tmp_path):
+    t = R.Tables(two_boots, SEGS, [tmp_path / "x"])
+    o = R.overview(t, "blocking").set_index("mechanism")
+    assert list(o.index) == ["eventfd", "uintr"]
+    r = o.loc["eventfd"]
+    assert r["clean / measured"] == "7 / 10" and r["writer user + kernel"] == "29 + 1091"
+    assert r["reader user + kernel"] == "83 + 2414" and r["reader before t0"] == "29 + 1973"
+    assert r["writer events"] == "1 syscall, 1 IPI sent" and r["reader events"] == "1 switch"
+    assert o.loc["uintr", "writer events"] == "1 SENDUIPI"
+    assert o.loc["uintr", "reader events before t0"] == "1 syscall, 1 HLT"
+    md = R.markdown(R.overview(t, "backtoback")).splitlines()
+    assert md[0].startswith("| mechanism | clean / measured |") and md[1].startswith("|---|") and len(md) == 3
+    with pytest.raises(R.PathTableError, match="^mode: 'pingpong' is not in the counting run"):
+        R.overview(t, "pingpong")
+
+
+def test_cli_path_lengths(counting_run_dir, capsys):
+    from uintrlab.__main__ import main
+
+    assert main(["path-lengths", str(counting_run_dir), "--markdown"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("| mechanism |") and "| eventfd | 8 / 10 | 29 + 1091 |" in out
+    assert main(["path-lengths", str(counting_run_dir), "--mode", "spinning"]) == 1
+    assert "error: mode: 'spinning'" in capsys.readouterr().err

@@ -28,28 +28,28 @@ from .plan import IDLE_MODE
 
 SIDES = {"writer": "writer", "reader": "reader after t0", "reader_pre": "reader before t0"}
 
-#: the events per message (:func:`events`): the plugin's counter and what it counts
+#: the events per message (:func:`events`): the plugin's counter -> (short name, what it counts)
 EVENTS = {
-    "syscalls": "system calls",
-    "irqs_e9": "UINTR event interrupts (0xe9)",
-    "irqs_ea": "UINTR wait interrupts (0xea)",
-    "irqs_eb": "UINTR notification interrupts (0xeb)",
-    "irqs_fb": "call-function-single IPIs received (0xfb)",
-    "irqs_fc": "call-function IPIs received (0xfc)",
-    "irqs_fd": "reschedule IPIs received (0xfd)",
-    "mmio_apic_icr": "IPIs sent (APIC ICR stores)",
-    "mmio_apic_eoi": "EOIs (APIC EOI stores)",
-    "mmio_apic_timer": "APIC timer programming stores",
-    "mmio": "MMIO accesses",
-    "wrmsr": "WRMSR",
-    "halts": "HLT",
-    "schedules": "schedule() calls",
-    "switches": "context switches",
-    "senduipi": "SENDUIPI",
-    "uiret": "UIRET",
-    "page_faults": "page faults",
-    "exceptions": "other exceptions",
-    "tick_stops": "tick stops (idle)",
+    "syscalls": ("syscall", "system calls"),
+    "irqs_e9": ("irq 0xe9", "UINTR event interrupts (0xe9)"),
+    "irqs_ea": ("irq 0xea", "UINTR wait interrupts (0xea)"),
+    "irqs_eb": ("irq 0xeb", "UINTR notification interrupts (0xeb)"),
+    "irqs_fb": ("IPI 0xfb", "call-function-single IPIs received (0xfb)"),
+    "irqs_fc": ("IPI 0xfc", "call-function IPIs received (0xfc)"),
+    "irqs_fd": ("IPI 0xfd", "reschedule IPIs received (0xfd)"),
+    "mmio_apic_icr": ("IPI sent", "IPIs sent (APIC ICR stores)"),
+    "mmio_apic_eoi": ("EOI", "EOIs (APIC EOI stores)"),
+    "mmio_apic_timer": ("APIC timer store", "APIC timer programming stores"),
+    "mmio": ("MMIO", "MMIO accesses (the APIC stores above among them)"),
+    "wrmsr": ("WRMSR", "WRMSR"),
+    "halts": ("HLT", "HLT"),
+    "schedules": ("schedule()", "schedule() calls"),
+    "switches": ("switch", "context switches"),
+    "senduipi": ("SENDUIPI", "SENDUIPI"),
+    "uiret": ("UIRET", "UIRET"),
+    "page_faults": ("page fault", "page faults"),
+    "exceptions": ("exception", "other exceptions"),
+    "tick_stops": ("tick stop", "tick stops (idle)"),
 }
 
 #: the quantities of :func:`summary` and :func:`determinism_table`: column -> label
@@ -343,3 +343,52 @@ def determinism_table(df: pd.DataFrame) -> pd.DataFrame:
             r[f"{col}_clean"] = float(g.loc[col, "identical_clean"])
         rows.append(r)
     return _ordered(pd.DataFrame(rows))
+
+
+# ---------------------------------------------------------------- one mode at a glance
+
+def _events_text(row: pd.Series, events_cols) -> str:
+    """'1 syscall, 1 IPI sent': the non-zero events of a row of :func:`events`, mean per
+    message (two decimals where not whole)."""
+    out = []
+    for e in events_cols:
+        v = float(row[e])
+        if v:
+            out.append(f"{v:g} {EVENTS[e][0]}" if v.is_integer() else f"{v:.2f} {EVENTS[e][0]}")
+    return ", ".join(out) or "none"
+
+
+def overview(t: "Tables", mode: str = IDLE_MODE) -> pd.DataFrame:
+    """One mode at a glance, per mechanism (the README's table): clean of measured
+    messages; the median writer and reader instructions per message, user + kernel; the
+    reader's before t0; and each side's events per message (:func:`events`)."""
+    s = t.summary[t.summary["mode"] == mode]
+    if s.empty:
+        raise PathTableError(f"mode: {mode!r} is not in the counting run(s) (present: "
+                             f"{', '.join(names.order(t.summary['mode'].unique(), 'mode'))})")
+    ev = t.events[t.events["mode"] == mode]
+    ev_cols = [e for e in EVENTS if e in ev]
+    k = [c for c in keys(t.df) if c != "mode"]
+    rows = []
+    for _, r in s.iterrows():
+        sel = (ev[k] == r[k]).all(axis=1)
+        side_ev = {side: ev[sel & (ev["side"] == side)] for side in SIDES}
+        row = {c: r[c] for c in k} | {
+            "clean / measured": f"{r['clean']} / {r['messages']}",
+            "writer user + kernel": f"{r['writer_insn_user']:g} + {r['writer_insn_kernel']:g}",
+            "reader user + kernel": f"{r['reader_insn_user']:g} + {r['reader_insn_kernel']:g}",
+            "reader before t0": f"{r['reader_pre_insn_user']:g} + {r['reader_pre_insn_kernel']:g}"}
+        for side, label in (("writer", "writer events"), ("reader", "reader events"),
+                            ("reader_pre", "reader events before t0")):
+            e = side_ev[side]
+            row[label] = _events_text(e.iloc[0], ev_cols) if len(e) else "—"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def markdown(df: pd.DataFrame) -> str:
+    """A table as Markdown (for the README)."""
+    cols = list(df.columns)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(str(v) for v in r) + " |" for r in df.itertuples(index=False)]
+    return "\n".join(lines)
