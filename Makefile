@@ -66,12 +66,15 @@ check-stress: deps build ## the full-length race and stress counts that make tes
 artifact: deps build ## build, run the experiments of PROFILE (quick|full), analyse
 	@bash scripts/artifact.sh $(PROFILE)
 
-# The whole analysis of one run, as make artifact does it after its runs (scripts/analyse.sh).
-analysis: deps-python ## RUN=data/runs/<id>: notebooks 02 and 03, figures/, the report of one run
+# The whole analysis of runs, as make artifact does it after its runs (scripts/analyse.sh):
+# RUN names one run directory or several (space-separated); counting runs (run --path-lengths)
+# among them get notebook 04 and the report's Path lengths section.
+analysis: deps-python ## RUN="data/runs/<id> ...": notebooks 02 and 03 (latency runs), 04 (counting runs), figures/, the report
 	@bash scripts/analyse.sh "$(RUN)"
 
 # The analysis of a run as one self-contained HTML page, reports/report-<run-id>.html
-# (figures also into figures/). RUN: run directories (default: the most recent run).
+# (figures also into figures/). RUN: run directories (default: the most recent run); a
+# counting run among them adds the Path lengths section.
 RUN ?=
 REPORT_ARGS ?=
 report: deps-python ## [RUN=data/runs/<id>] one self-contained HTML page of the analysis

@@ -93,3 +93,31 @@ def test_analysis_notebook_draws_the_figures_registry(tiny_run, tmp_path):
     assert len(shown) == len(images) == len(want)
     for md, (f, p) in zip(shown, want):
         assert f.caption_for(inputs, p) in md and f"`{f.file_name(p)}`" in md
+
+
+def test_path_lengths_notebook(counting_run_dir, tmp_path):
+    """Notebook 04 on a synthetic counting run: the figure of uintrlab.figures' pathlen
+    group saved and shown with its caption, and the tables of uintrlab.pathlen_report."""
+    import nbformat
+    figs, out = tmp_path / "figs", tmp_path / "04.ipynb"
+    pm.execute_notebook(str(NB / "04-path-lengths.ipynb"), str(out), cwd=str(builds.ROOT),
+                        parameters={"runs": [str(counting_run_dir)], "figures_dir": str(figs)},
+                        progress_bar=False)
+    assert sorted(p.name for p in figs.iterdir()) == [f"instructions-per-message.{x}" for x in ("pdf", "png", "svg")]
+    cells = {c.get("id"): c for c in nbformat.read(out, as_version=4).cells}
+    shown = [o["data"] for o in cells["figures"].outputs if "data" in o]
+    assert any("pathlen-synthetic" in d.get("text/markdown", "") for d in shown)
+    assert any("image/png" in d for d in shown)
+    html = {k: "".join(o.get("data", {}).get("text/html", "") for o in cells[k].outputs)
+            for k in ("summary", "events", "determinism", "by-segment-reader")}
+    assert "reader_insn_kernel" in html["summary"] and "2414" in html["summary"]
+    assert "senduipi" in html["events"] and "reader_insn_kernel_clean" in html["determinism"]
+    assert "sched" in html["by-segment-reader"]
+
+
+def test_path_lengths_notebook_refuses_a_latency_run(tiny_run, tmp_path):
+    with pytest.raises(pm.PapermillExecutionError, match="runs: .*not a path-length counting run"):
+        pm.execute_notebook(str(NB / "04-path-lengths.ipynb"), str(tmp_path / "o.ipynb"), cwd=str(builds.ROOT),
+                            parameters={"runs": [str(tiny_run)], "figures_dir": str(tmp_path / "f")},
+                            progress_bar=False)
+    assert not (tmp_path / "f").exists()

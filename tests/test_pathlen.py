@@ -11,22 +11,33 @@ import pytest
 from uintrlab import builds, data, pathlen
 from uintrlab.plan import Experiment, ParameterError
 
+SEGMENTS = [("entry", 9, "interrupt entry/exit"), ("sched", 7, "scheduler"), ("other", 30, "other kernel")]
 COUNTERS = ["insn_user", "insn_kernel", "foreign_insn", "syscalls", "irqs_e9", "irqs_ec",
-            "senduipi", "mmio"]
+            "senduipi", "mmio"] + [f"kseg_{s}" for s, _, _ in SEGMENTS]
 HOOKS = {"entry_SYSCALL_64": ("syscalls", False), "asm_sysvec_uintr_event": ("irqs_e9", False),
          "asm_sysvec_apic_timer_interrupt": ("irqs_ec", True)}
 
 
+def with_segments(counts):
+    """The plugin's kernel instructions by segment: a third in entry, the rest in sched and
+    other (they sum to insn_kernel, as the plugin's do)."""
+    k = counts.get("insn_kernel", 0)
+    if k and not any(c.startswith("kseg_") for c in counts):
+        counts = {**counts, "kseg_entry": k // 3, "kseg_sched": k // 2, "kseg_other": k - k // 3 - k // 2}
+    return counts
+
+
 def row(side, vcpu, n, order, t0_n=-1, split=0, main=None, pre=None):
-    main = {**dict.fromkeys(COUNTERS, 0), **(main or {})}
-    pre = {**dict.fromkeys(COUNTERS, 0), **(pre or {})}
+    main = {**dict.fromkeys(COUNTERS, 0), **with_segments(main or {})}
+    pre = {**dict.fromkeys(COUNTERS, 0), **with_segments(pre or {})}
     return [side, vcpu, n, order, t0_n, split] + [main[c] for c in COUNTERS] + [pre[c] for c in COUNTERS]
 
 
 def output_text(rows, anomalies=(), end=True, version=pathlen.FORMAT):
-    lines = [f"# pathlen {version}", "# map /boot/System.map", "# mmio on", "# vcpus 2"]
+    lines = [f"# pathlen {version}", "# map /boot/System.map", "# segments /s.txt", "# mmio on", "# vcpus 2"]
     lines += [f"# hook {name} ffffffff8140{i:04x} {c}{' foreign' if f else ''}"
               for i, (name, (c, f)) in enumerate(HOOKS.items())]
+    lines += [f"# segment {name} {n} {label}" for name, n, label in SEGMENTS]
     lines.append(",".join(list(pathlen.ROW_KEYS) + COUNTERS + [f"pre_{c}" for c in COUNTERS]))
     lines += [",".join(map(str, r)) for r in rows]
     lines += [f"#! {a}" for a in anomalies]
@@ -69,7 +80,10 @@ def two_conditions(tmp_path, n=(3, 4), **kw):
 def test_rows_become_one_line_per_message(tmp_path):
     p, conds = two_conditions(tmp_path)
     out = pathlen.read_output(p)
-    assert out.counters == COUNTERS and out.fields["mmio"] == "on"
+    assert out.counters == COUNTERS and out.fields["mmio"] == "on" and out.fields["segments"] == "/s.txt"
+    assert out.segments == [{"name": "entry", "symbols": 9, "label": "interrupt entry/exit"},
+                            {"name": "sched", "symbols": 7, "label": "scheduler"},
+                            {"name": "other", "symbols": 30, "label": "other kernel"}]
     assert out.hooks["asm_sysvec_apic_timer_interrupt"] == {"addr": 0xffffffff81400002,
                                                             "counter": "irqs_ec", "foreign": True}
     df = pathlen.per_message(out, conds, boot=3)
@@ -81,9 +95,17 @@ def test_rows_become_one_line_per_message(tmp_path):
     assert (ue["writer_syscalls"] == 0).all() and (ue["writer_senduipi"] == 1).all()
     assert (ue["reader_irqs_e9"] == 1).all() and (ev["reader_irqs_e9"] == 0).all()
     assert (df["reader_pre_insn_kernel"] == 1981).all() and df["reader_split"].all()
+    segs = [f"kseg_{s}" for s, _, _ in SEGMENTS]
+    for side in ("writer", "reader", "reader_pre"):
+        assert (df[[f"{side}_{s}" for s in segs]].sum(axis=1) == df[f"{side}_insn_kernel"]).all()
+    assert list(ev["reader_kseg_entry"]) == [806, 1806, 806]
     # the timer interrupt of message 1 is attributed: foreign_irqs from the hooks marked foreign
     assert list(ev["reader_foreign_irqs"]) == [0, 1, 0] and (df["writer_foreign_irqs"] == 0).all()
     assert list(pathlen.clean(ev)) == [True, False, True]
+    # the raw output, kept xz-compressed, reads the same
+    xz = pathlen.compress(p)
+    assert xz.name == "pathlen.csv.xz" and not p.exists()
+    pd.testing.assert_frame_equal(pathlen.read_output(xz).rows, out.rows)
     path = pathlen.write_boot(df, tmp_path / "run", "tcg", 3)
     assert path == tmp_path / "run" / data.PATHLEN_DIR / "tcg-003.parquet"
     back = pathlen.load_run(tmp_path / "run")
@@ -144,6 +166,9 @@ def test_no_markers_names_the_condition(tmp_path):
     ("# pathlen 9\n", "output format"),
     ("truncated", "truncated (no end line)"),
     ("bad-count", "its end line says 5"),
+    ("segments-do-not-sum", "row order 1: its kseg_* columns do not sum to its insn_kernel"),
+    ("pre-segments-do-not-sum", "row order 1: its pre_kseg_* columns do not sum to its pre_insn_kernel"),
+    ("segment-lines-differ", "its segment columns do not match its segment lines"),
 ])
 def test_bad_output_files_are_named(tmp_path, text, needle):
     p = tmp_path / "pathlen.csv"
@@ -151,6 +176,13 @@ def test_bad_output_files_are_named(tmp_path, text, needle):
         text = output_text(condition_rows(2, 0, 0, 0)[0], end=False)
     elif text == "bad-count":
         text = output_text(condition_rows(1, 0, 0, 0)[0], end=False) + "# end rows=5 anomalies=0\n"
+    elif text and text.endswith("segments-do-not-sum"):
+        rows = condition_rows(1, 0, 0, 0)[0]
+        k = 6 + COUNTERS.index("kseg_other") + (len(COUNTERS) if text.startswith("pre") else 0)
+        rows[1][k] += 1                         # the R row (order 1)
+        text = output_text(rows)
+    elif text == "segment-lines-differ":
+        text = output_text(condition_rows(1, 0, 0, 0)[0]).replace("# segment sched 7", "# segment idle 7")
     if text is not None:
         p.write_text(text)
     with pytest.raises(pathlen.PathLengthError, match=str(p)) as e:
@@ -273,7 +305,9 @@ def test_bad_system_map_and_bzimage_are_named(tmp_path):
 
 def test_plugin_argument():
     arg = pathlen.plugin_arg(pathlen.Path("/o/pathlen.csv"), pathlen.Path("/k/System.map"), mmio=False)
-    assert arg == f"{pathlen.PLUGIN},out=/o/pathlen.csv,map=/k/System.map,mmio=off"
+    assert arg == (f"{pathlen.PLUGIN},out=/o/pathlen.csv,map=/k/System.map,"
+                   f"segments={pathlen.SEGMENTS},mmio=off")
+    assert pathlen.SEGMENTS.exists()
     with pytest.raises(pathlen.PathLengthError, match="out: /a,b: a path with a comma"):
         pathlen.plugin_arg(pathlen.Path("/a,b"), pathlen.Path("/k/System.map"))
 

@@ -132,7 +132,8 @@ def test_figures_are_the_registry_s_in_order(page, page_inputs):
 def test_sections_are_data_whose_order_is_the_page_s(page):
     html, _ = page
     heads = re.findall(r"<h2>(.*?)</h2>", html)
-    assert len(heads) == len(report.SECTIONS)
+    # every section but the path lengths', which needs a counting run among the runs
+    assert len(heads) == len(report.SECTIONS) - 1 and "Path lengths" not in heads
     for key in report.SECTIONS:
         assert (report.TEMPLATES / "sections" / f"{key}.html.j2").exists(), key
     assert {p.name for p in (report.TEMPLATES / "sections").iterdir()} == {
@@ -152,3 +153,29 @@ def test_the_page_is_a_template_not_html_in_python():
     src = (builds.ROOT / "uintrlab" / "report.py").read_text()
     for tag in ("<h2", "<h3", "<li", "<ul", "<table", "<tr", "<figure", "<div"):
         assert tag not in src, tag
+
+
+def test_a_counting_run_beside_a_latency_run(tiny_run, counting_run_dir, tmp_path):
+    """A counting run among the report's runs adds the Path lengths section (its tables and
+    figure) and is never analysed as latencies; counting runs alone are refused."""
+    import html as h
+
+    from uintrlab import analysis as A
+    figs = tmp_path / "figs"
+    out = report.write_report([str(tiny_run), str(counting_run_dir)], n_boot=1000, figures_dir=str(figs),
+                              out=tmp_path / "r.html")
+    page = out.read_text()
+    heads = re.findall(r"<h2>(.*?)</h2>", page)
+    assert len(heads) == len(report.SECTIONS) and heads.index("Path lengths") == report.SECTIONS.index("pathlen")
+    section = page[page.index("<h2>Path lengths"):page.index("<h2>Checklist")]
+    for want in ("Instructions per message", "Events per message", "Determinism across boots",
+                 "reader_insn_kernel_clean", "senduipi", "pathlen-synthetic", "interrupt entry/exit"):
+        assert want in h.unescape(section), want
+    assert section.count("<figure>") == 1 and (figs / "instructions-per-message.png").exists()
+    # the latency statistics are the latency run's alone
+    assert "pathlen-synthetic" in page[:page.index("</h1>")]
+    descr = page[page.index("<h2>Descriptive"):page.index("<h2>Outliers")]
+    assert "eventfd" in descr and "uintr</td>" not in descr
+    assert report.default_out([tiny_run, counting_run_dir]).name == f"report-{tiny_run.name}+pathlen-synthetic.html"
+    with pytest.raises(A.ParameterError, match="^runs: .*only counting runs"):
+        report.write_report([str(counting_run_dir)], out=tmp_path / "x.html")

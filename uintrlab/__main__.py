@@ -95,6 +95,15 @@ def cmd_run(a) -> int:
     return 0
 
 
+def cmd_path_lengths(a) -> int:
+    from . import pathlen_report as R
+
+    t = R.tables(a.run_dirs)
+    table = R.overview(t, a.mode)
+    print(R.markdown(table) if a.markdown else table.to_string(index=False))
+    return 0
+
+
 def cmd_summarize(a) -> int:
     from . import summary
 
@@ -182,6 +191,11 @@ def main(argv=None) -> int:
     s.add_argument("run_dirs", nargs="+")
     s.add_argument("--results", action="store_true", help="also print ipc-bench RESULTS blocks")
     s.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    pl = sub.add_parser("path-lengths", help="a counting run's instructions and events per message, "
+                                             "one mode per mechanism (notebook 04 has every table)")
+    pl.add_argument("run_dirs", nargs="*", help="counting runs (default: the most recent under data/runs)")
+    pl.add_argument("--mode", default="blocking")
+    pl.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     sp = sub.add_parser("speedup", help="speedup of a mechanism over a baseline, with intervals and tests (JSON)")
     sp.add_argument("run_dirs", nargs="+")
     sp.add_argument("--mechanism", required=True)
@@ -229,7 +243,8 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     a.argv = argv
     try:
-        return {"run": cmd_run, "summarize": cmd_summarize, "speedup": cmd_speedup,
+        return {"run": cmd_run, "summarize": cmd_summarize, "path-lengths": cmd_path_lengths,
+                "speedup": cmd_speedup,
                 "conformance": cmd_conformance, "report": cmd_report,
                 "provenance": cmd_provenance}[a.cmd](a)
     except (ValueError, builds.MissingBuild, FileExistsError) as e:  # ConformanceError is a ValueError

@@ -7,7 +7,9 @@ iterate this list: a figure added here is drawn, saved and listed by all of them
 
 Group ``analysis``: drawn from the samples and :func:`uintrlab.analysis.analyse` (the
 report's Figures section, notebook 02); group ``study``: from
-:func:`uintrlab.analysis.study_tables` (the report's study section, notebook 03).
+:func:`uintrlab.analysis.study_tables` (the report's study section, notebook 03); group
+``pathlen``: from a counting run's tables, :func:`uintrlab.pathlen_report.tables` (the
+report's Path lengths section, notebook 04).
 """
 from __future__ import annotations
 
@@ -22,17 +24,20 @@ import pandas as pd
 from . import plots
 from .names import label
 
-GROUPS = ("analysis", "study")
+GROUPS = ("analysis", "study", "pathlen")
 
 
 @dataclass
 class Inputs:
     """What the figures are drawn from: the samples, their analysis
-    (:class:`uintrlab.analysis.Analysis`) and, for the study's figure, the tables of
-    :func:`uintrlab.analysis.study_tables` (None: that figure is not drawn)."""
-    samples: pd.DataFrame
+    (:class:`uintrlab.analysis.Analysis`), for the study's figure the tables of
+    :func:`uintrlab.analysis.study_tables`, for the path-length figure a counting run's
+    :class:`uintrlab.pathlen_report.Tables` (None: that figure is not drawn; a counting
+    run alone has no samples and no analysis)."""
+    samples: pd.DataFrame | None
     analysis: Any
     study: dict | None = None
+    pathlen: Any = None
 
     @cached_property
     def windowed(self) -> pd.DataFrame:
@@ -40,14 +45,19 @@ class Inputs:
         return plots.windowed_latency(self.samples)
 
     def caption_fields(self) -> dict:
-        p = self.analysis.params
-        return {"baseline": p.baseline, "confidence_pct": 100 * p.confidence}
+        fields = {}
+        if self.analysis is not None:
+            p = self.analysis.params
+            fields |= {"baseline": p.baseline, "confidence_pct": 100 * p.confidence}
+        if self.pathlen is not None:
+            fields["counting_runs"] = ", ".join(self.pathlen.run_ids)
+        return fields
 
 
 @dataclass(frozen=True)
 class Figure:
-    """One figure. ``caption`` may use ``{baseline}``, ``{confidence_pct:g}`` and, per
-    platform, ``{platform}``; ``title`` and ``about`` head it in a notebook. ``draw(inputs)``
+    """One figure. ``caption`` may use ``{baseline}``, ``{confidence_pct:g}``, per
+    platform ``{platform}``, and ``{counting_runs}`` (group pathlen); ``title`` and ``about`` head it in a notebook. ``draw(inputs)``
     (``draw(inputs, platform)`` if ``per_platform``: one figure per platform in the data,
     named ``<name>-<platform>``); ``available(inputs)``: whether it can be drawn."""
     name: str
@@ -108,6 +118,19 @@ FIGURES: tuple[Figure, ...] = (
            "ratios of means and medians with bootstrap intervals).",
            lambda i: plots.study_vs_ours(i.study, i.analysis.params.baseline),
            group="study", available=lambda i: i.study is not None),
+    Figure("instructions-per-message", "Instructions per message",
+           "Instructions per message counted by our TCG plugin (counting run {counting_runs}): per "
+           "mechanism W = the writer (t0 to its notify call's return), R = the reader from the "
+           "writer's t0 to its t1; stacked: user, then the kernel by segment "
+           "(env/qemu/plugins/pathlen-segments.txt), each part the median over clean messages "
+           "(no foreign interrupt, no tick restart); whisker: interquartile range of the side's "
+           "total. Polling readers (nonblocking, pingpong-spin) count their polling until they "
+           "see the message, which depends on timing.",
+           lambda i: plots.path_lengths(i.pathlen.parts, i.pathlen.labels),
+           group="pathlen", available=lambda i: i.pathlen is not None,
+           about="Path lengths are counts, not times: how many instructions each side executes "
+                 "per message and in which part of the kernel. They do not depend on the host's "
+                 "speed, so they show where the cost lies independently of TCG's timing."),
 )
 
 

@@ -6,9 +6,11 @@ A counting run (``python -m uintrlab run --platform tcg --path-lengths ...``) bo
 guest with the plugin loaded. This module
 
 - finds the plugin and checks, before any boot, that it is built for the current QEMU
-  (:func:`check_plugin`) and that the kernel's ``System.map`` is the one of the kernel
+  (:func:`check_plugin`), that the kernel's ``System.map`` is the one of the kernel
   that boots (:func:`check_system_map`: the map's addresses against the kernel's own
-  symbol table, kallsyms, decompressed from the bzImage);
+  symbol table, kallsyms, decompressed from the bzImage), and that the plugin accepts
+  the map and the kernel segments file :data:`SEGMENTS` (:func:`self_check`: QEMU loads
+  it without a guest);
 - gives the ``-plugin`` argument (:func:`plugin_arg`);
 - reads the plugin's output (:func:`read_output`) and matches its rows to the
   benchmark's messages by order, refusing any mismatch (:func:`per_message`);
@@ -21,14 +23,18 @@ Columns of a per-message table: the condition (``mechanism``, ``mode``, ``boot``
 window was split at the writer's t0) and, for every counter the plugin names in its
 output, ``writer_<counter>``, ``reader_<counter>`` (from the writer's t0 to the reader's
 t1) and ``reader_pre_<counter>`` (from the reader's wait marker to the writer's t0).
+The counters include one per kernel segment, ``kseg_<name>`` (:data:`SEGMENTS`), which
+sum to ``insn_kernel`` (checked for every row).
 """
 from __future__ import annotations
 
 import gzip
 import hashlib
 import io
+import json
 import lzma
 import struct
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,8 +46,13 @@ from . import plan as plan_
 PLUGIN = builds.CSRC / "build" / "plugins" / "libpathlen.so"
 PLUGIN_SOURCES = (builds.ROOT / "env" / "qemu" / "plugins" / "pathlen.c",
                   builds.CSRC / "bench" / "markers.h")
+#: the kernel segments: which text symbols count in which part of the path (the file's
+#: top comment is its format; the plugin reads it, this module never parses it)
+SEGMENTS = builds.ROOT / "env" / "qemu" / "plugins" / "pathlen-segments.txt"
+#: the prefix of the segments' counters (``kseg_<name>``)
+KSEG = "kseg_"
 #: the output format the plugin writes ("# pathlen <version>")
-FORMAT = 1
+FORMAT = 2
 #: the file each boot's plugin output goes to, in the boot's folder
 OUTPUT_NAME = "pathlen.csv"
 ROW_KEYS = ("side", "vcpu", "n", "order", "t0_n", "split")
@@ -217,22 +228,46 @@ def check_system_map(sysmap: Path, bzimage: Path, config: Path | None = None) ->
     return {"system_map": str(sysmap), "kernel_version": version, "symbols_checked": checked}
 
 
-def plugin_arg(out: Path, sysmap: Path, mmio: bool = True, plugin: Path = PLUGIN) -> str:
-    """The ``-plugin`` argument of one boot: the plugin, its output file and System.map."""
-    for name, p in (("plugin", plugin), ("out", out), ("map", sysmap)):
+def plugin_arg(out: Path, sysmap: Path, mmio: bool = True, plugin: Path = PLUGIN,
+               segments: Path = SEGMENTS) -> str:
+    """The ``-plugin`` argument of one boot: the plugin, its output file, System.map and
+    the segments file."""
+    for name, p in (("plugin", plugin), ("out", out), ("map", sysmap), ("segments", segments)):
         if "," in str(p):
             raise PathLengthError(f"{name}: {p}: a path with a comma cannot be passed to -plugin")
-    return f"{plugin},out={out},map={sysmap},mmio={'on' if mmio else 'off'}"
+    return f"{plugin},out={out},map={sysmap},segments={segments},mmio={'on' if mmio else 'off'}"
+
+
+def self_check(out: Path, sysmap: Path, segments: Path = SEGMENTS, plugin: Path = PLUGIN,
+               timeout: float = 60) -> "Output":
+    """Load the plugin in our QEMU without a guest (``-M none``, then quit over QMP): the
+    plugin's own checks of ``sysmap`` and ``segments`` (a pattern matching no symbol, a
+    malformed line) run before any boot. Returns its output (no rows: the hooks and the
+    segments with their symbol counts); the plugin's message is the error otherwise."""
+    qemu = builds.component("qemu")
+    cmd = [str(qemu), "-M", "none", "-display", "none", "-nodefaults", "-qmp", "stdio",
+           "-plugin", plugin_arg(out, sysmap, plugin=plugin, segments=segments)]
+    quit_ = '{"execute": "qmp_capabilities"}\n{"execute": "quit"}\n'
+    try:
+        p = subprocess.run(cmd, input=quit_, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        raise PathLengthError(f"{qemu}: loading the plugin did not finish in {timeout} s") from e
+    if p.returncode:
+        msg = [ln for ln in p.stderr.splitlines() if ln.startswith("pathlen:")] or p.stderr.splitlines()[-3:]
+        raise PathLengthError("; ".join(msg) or f"{qemu} exited with {p.returncode} loading the plugin")
+    return read_output(out)
 
 
 # ---------------------------------------------------------------- after a boot
 
 @dataclass
 class Output:
-    """One boot's plugin output: comment fields, hooks, rows, anomalies."""
+    """One boot's plugin output: comment fields, hooks, kernel segments (name, symbols,
+    label, in the segments file's order), rows, anomalies."""
     path: Path
     fields: dict
     hooks: dict
+    segments: list[dict]
     rows: pd.DataFrame
     anomalies: list[str]
 
@@ -242,23 +277,33 @@ class Output:
 
 
 def read_output(path: Path) -> Output:
-    """Read a plugin output file; a missing, foreign or truncated file is an error naming it."""
+    """Read a plugin output file (``*.xz``: xz-compressed, as a counting run keeps it); a
+    missing, foreign or truncated file is an error naming it."""
     path = Path(path)
     try:
-        lines = path.read_text().splitlines()
+        if path.suffix == ".xz":
+            with lzma.open(path, "rt") as f:
+                lines = f.read().splitlines()
+        else:
+            lines = path.read_text().splitlines()
+    except lzma.LZMAError as e:
+        raise PathLengthError(f"{path}: not an xz file ({e})") from e
     except OSError as e:
         raise PathLengthError(f"{path}: no plugin output ({e.strerror}); did QEMU load the plugin?") from e
     if not lines or lines[0].split()[:2] != ["#", "pathlen"]:
         raise PathLengthError(f"{path}: not the path-length plugin's output")
     if lines[0].split()[2:] != [str(FORMAT)]:
         raise PathLengthError(f"{path}: output format {lines[0].split()[2:]}, this module reads {FORMAT}")
-    fields, hooks, anomalies, body = {}, {}, [], []
+    fields, hooks, segments, anomalies, body = {}, {}, [], [], []
     for line in lines[1:]:
         if line.startswith("#!"):
             anomalies.append(line[2:].strip())
         elif line.startswith("# hook "):
             _, _, name, addr, counter, *rest = line.split()
             hooks[name] = {"addr": int(addr, 16), "counter": counter, "foreign": "foreign" in rest}
+        elif line.startswith("# segment "):
+            _, _, name, symbols, label = line.split(maxsplit=4)
+            segments.append({"name": name, "symbols": int(symbols), "label": label})
         elif line.startswith("# "):
             key, _, value = line[2:].partition(" ")
             fields[key] = value
@@ -274,7 +319,18 @@ def read_output(path: Path) -> Output:
     if list(rows.columns[:len(ROW_KEYS)]) != list(ROW_KEYS) or len(rows) != int(end["rows"]):
         raise PathLengthError(f"{path}: {len(rows)} rows with columns {list(rows.columns[:6])}; "
                               f"its end line says {end['rows']}")
-    return Output(path, fields, hooks, rows.sort_values("order", ignore_index=True), anomalies)
+    kseg = [KSEG + s["name"] for s in segments]
+    if [c for c in rows.columns if c.startswith(KSEG)] != kseg:
+        raise PathLengthError(f"{path}: its segment columns do not match its segment lines ({kseg})")
+    for pre in ("", "pre_"):
+        if not kseg or rows.empty:
+            break
+        bad = rows[[pre + c for c in kseg]].sum(axis=1) != rows[pre + "insn_kernel"]
+        if bad.any():
+            r = rows[bad].iloc[0]
+            raise PathLengthError(f"{path}: row order {r['order']}: its {pre}kseg_* columns do not sum "
+                                  f"to its {pre}insn_kernel ({int(bad.sum())} such rows)")
+    return Output(path, fields, hooks, segments, rows.sort_values("order", ignore_index=True), anomalies)
 
 
 @dataclass
@@ -376,19 +432,31 @@ def write_boot(df: pd.DataFrame, run_dir: Path, platform: str, boot: int) -> Pat
     return path
 
 
-def prepare(mmio: bool = True) -> dict:
-    """Before a counting run's first boot: the plugin and the kernel's System.map checked
-    (errors name the file). Returns what the run's metadata records (``path_lengths``)."""
+def prepare(mmio: bool = True, scratch: Path | None = None) -> dict:
+    """Before a counting run's first boot: the plugin, the kernel's System.map and the
+    segments file checked (errors name the file; ``scratch``: a folder for the self-check's
+    output, default a temporary one). Returns what the run's metadata records
+    (``path_lengths``), with the kernel segments as the plugin read them."""
+    import tempfile
+
     plugin = check_plugin()
     kdir = builds.build_dir("kernel")
     info = check_system_map(kdir / "System.map", kdir / "bzImage")
+    segments = SEGMENTS
+    with tempfile.TemporaryDirectory(prefix="pathlen-check-", dir=scratch) as tmp:
+        checked = self_check(Path(tmp) / OUTPUT_NAME, kdir / "System.map", segments, plugin)
+    seg_file = segments.relative_to(builds.ROOT) if segments.is_relative_to(builds.ROOT) else segments
     return {"format": FORMAT, "plugin": str(plugin.relative_to(builds.ROOT)),
-            "plugin_sha256": hashlib.sha256(plugin.read_bytes()).hexdigest(), "mmio": mmio, **info}
+            "plugin_sha256": hashlib.sha256(plugin.read_bytes()).hexdigest(), "mmio": mmio, **info,
+            "segments_file": str(seg_file),
+            "segments_sha256": hashlib.sha256(segments.read_bytes()).hexdigest(),
+            "segments": checked.segments}
 
 
 def boot_plugin(record: dict, boot_dir: Path) -> str:
     """The ``-plugin`` argument of one boot of a counting run (``record``: :func:`prepare`)."""
-    return plugin_arg(Path(boot_dir).resolve() / OUTPUT_NAME, Path(record["system_map"]), record["mmio"])
+    return plugin_arg(Path(boot_dir).resolve() / OUTPUT_NAME, Path(record["system_map"]), record["mmio"],
+                      segments=builds.ROOT / record["segments_file"])
 
 
 def collect_boot(boot_dir: Path, plan, samples: list[pd.DataFrame], records: dict, run_dir: Path,
@@ -396,7 +464,9 @@ def collect_boot(boot_dir: Path, plan, samples: list[pd.DataFrame], records: dic
     """After a boot of a counting run: its plugin output matched to the benchmark's
     messages (``samples``: the boot's per-condition sample frames; ``records``: the
     boot's condition records with the CPUs each side ran on), written as the boot's
-    table. ``plan``: the boot's conditions in the order they ran."""
+    table; the raw output is then kept xz-compressed (``pathlen.csv.xz``, about 30 times
+    smaller; :func:`read_output` reads it). ``plan``: the boot's conditions in the order
+    they ran."""
     # the runner made one frame per condition whose CSV it read, in plan order
     frames = iter(samples)
     conds = []
@@ -405,8 +475,24 @@ def collect_boot(boot_dir: Path, plan, samples: list[pd.DataFrame], records: dic
         f = next(frames) if rec.get("status") in ("ok", "failures") else None
         conds.append(Condition(c.id, c.mechanism, c.mode, f, rec.get("writer_cpu_seen"),
                                rec.get("reader_cpu_seen"), c.idle_us if c.mode == plan_.IDLE_MODE else None))
-    df = per_message(read_output(Path(boot_dir) / OUTPUT_NAME), conds, platform, boot)
-    return write_boot(df, run_dir, platform, boot)
+    raw = Path(boot_dir) / OUTPUT_NAME
+    df = per_message(read_output(raw), conds, platform, boot)
+    path = write_boot(df, run_dir, platform, boot)
+    compress(raw)
+    return path
+
+
+def compress(path: Path) -> Path:
+    """``path`` xz-compressed beside it as ``<name>.xz``, the original removed."""
+    path = Path(path)
+    xz = path.with_name(path.name + ".xz")
+    tmp = xz.with_name(xz.name + ".tmp")
+    with open(path, "rb") as src, lzma.open(tmp, "wb", preset=6) as dst:
+        while chunk := src.read(1 << 20):
+            dst.write(chunk)
+    tmp.replace(xz)
+    path.unlink()
+    return xz
 
 
 def count_columns(df: pd.DataFrame) -> list[str]:
@@ -424,12 +510,13 @@ def clean(df: pd.DataFrame) -> pd.Series:
     return ok
 
 
-def determinism(df: pd.DataFrame) -> pd.DataFrame:
+def determinism(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
     """Per condition (with its idle level) and count column, over the measured (not warm-up)
     messages of several boots of one plan: ``identical`` = the share of messages (by ``seq``) whose count is the
     same in every boot, ``identical_clean`` = the same among messages clean (:func:`clean`)
     in every boot, ``clean_values`` = the distinct counts of clean messages, and the range
-    of all. Columns that are 0 throughout are left out."""
+    of all. ``columns``: the count columns to give (default: every one that is not 0
+    throughout the condition)."""
     m = df[~df["warmup"]].copy()
     boots = m["boot"].nunique()
     if boots < 2:
@@ -444,8 +531,8 @@ def determinism(df: pd.DataFrame) -> pd.DataFrame:
         if (per.size() != boots).any():
             raise PathLengthError(f"{mech}-{mode}: not every message is in every boot")
         all_clean = per["_clean"].transform("all")
-        for col in count_columns(g):
-            if not g[col].any():
+        for col in count_columns(g) if columns is None else columns:
+            if columns is None and not g[col].any():
                 continue
             same = per[col].nunique() == 1
             same_clean = g[all_clean].groupby("seq")[col].nunique() == 1
@@ -457,6 +544,25 @@ def determinism(df: pd.DataFrame) -> pd.DataFrame:
                         "clean_values": " ".join(map(str, vals[:6])) + (" …" if len(vals) > 6 else ""),
                         "min": int(g[col].min()), "median": float(g[col].median()), "max": int(g[col].max())})
     return pd.DataFrame(out)
+
+
+def is_counting_run(run_dir: str | Path) -> bool:
+    """Whether a directory is a counting run (its metadata says ``kind: path-lengths``)."""
+    try:
+        meta = json.loads((Path(run_dir) / "metadata.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and meta.get("kind") == "path-lengths"
+
+
+def segment_labels(run_dir: str | Path) -> dict[str, str]:
+    """A counting run's kernel segments (name -> label), in order, as its metadata recorded
+    them when the plugin read the segments file (empty if the run recorded none)."""
+    try:
+        meta = json.loads((Path(run_dir) / "metadata.json").read_text())
+    except (OSError, ValueError) as e:
+        raise PathLengthError(f"{run_dir}: no readable metadata.json ({e})") from e
+    return {s["name"]: s["label"] for s in (meta.get("path_lengths") or {}).get("segments", [])}
 
 
 def load_run(run_dir: str | Path) -> pd.DataFrame:

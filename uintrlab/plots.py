@@ -9,7 +9,9 @@ shows exactly the numbers in the tables.
 * :func:`boot_medians`: per-boot medians (boots as points) with their intervals;
 * :func:`forest`: speedups vs the baseline with bootstrap intervals, per outlier rule;
 * :func:`timeseries`: latency against message index per boot (windowed quantiles);
-* :func:`study_vs_ours`: the study's published means ± sd and speedups beside ours.
+* :func:`study_vs_ours`: the study's published means ± sd and speedups beside ours;
+* :func:`path_lengths`: instructions per message of a counting run, writer and reader,
+  stacked by part (user, kernel segments).
 """
 from __future__ import annotations
 
@@ -452,4 +454,77 @@ def study_vs_ours(tables: dict, baseline: str = "eventfd") -> plt.Figure:
     if labels:
         ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------
+# path lengths (a counting run)
+# --------------------------------------------------------------------------
+def segment_colours(segments) -> dict:
+    """A colour per kernel segment, by its place in the segments file: the colour-blind
+    palette without its grey, then dark purple; "other" is the palette's grey."""
+    cb = sns.color_palette(PALETTE, 10)
+    pool = [c for i, c in enumerate(cb) if i != 7] + [sns.color_palette("dark", 10)[4]]
+    named = [s for s in segments if s != "other"]
+    out = {s: pool[i % len(pool)] for i, s in enumerate(named)}
+    return out | ({"other": cb[7]} if "other" in segments else {})
+
+
+def path_lengths(parts: pd.DataFrame, segment_labels: dict[str, str],
+                 sides=("writer", "reader")) -> plt.Figure:
+    """Instructions per message, one panel per mode (and idle level, if several): per
+    mechanism one bar per side (W: writer, R: reader after the writer's t0), stacked from
+    the bottom as user, then the kernel by segment (``segment_labels``: name -> label, in
+    stacking order); each part is its median over clean messages, so a bar's height is the
+    sum of its parts' medians. Whisker: the interquartile range of the side's total, dot:
+    its median. ``parts``: :func:`uintrlab.pathlen_report.parts`."""
+    p = parts[parts["side"].isin(sides)]
+    panel_keys = ["mode"] + (["idle_us"] if "idle_us" in p else [])
+    panels = list(p[panel_keys].drop_duplicates().itertuples(index=False, name=None))
+    mode_rank = {m: i for i, m in enumerate(names.order({k[0] for k in panels}, "mode"))}
+    panels.sort(key=lambda k: (mode_rank[k[0]], *k[1:]))
+    ncol = min(2, max(len(panels), 1))
+    nrow = max(1, -(-len(panels) // ncol))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(6.4 * ncol, 3.6 * nrow), squeeze=False)
+    stack = ["user", *segment_labels]
+    colour = {"user": "0.88", **segment_colours(segment_labels)}
+    width = 0.8 / len(sides)
+    for ax, key in zip(axes.flat, panels):
+        sub = p[(p[panel_keys] == pd.Series(key, index=panel_keys)).all(axis=1)]
+        mechs = present(sub, "mechanism")
+        ticks, tick_labels = [], []
+        for x, mech in enumerate(mechs):
+            for j, side in enumerate(sides):
+                d = sub[(sub["mechanism"] == mech) & (sub["side"] == side)].set_index("part")
+                if d.empty:
+                    continue
+                xpos = x + (j - (len(sides) - 1) / 2) * width
+                bottom = 0.0
+                for part in stack:
+                    h = float(d.loc[part, "median"]) if part in d.index else 0.0
+                    if h > 0:
+                        ax.bar(xpos, h, width * 0.92, bottom=bottom, color=colour[part],
+                               edgecolor="white", linewidth=0.3)
+                    bottom += h
+                tot = d.loc["total"]
+                ax.errorbar([xpos], [tot["median"]], yerr=[[tot["median"] - tot["q25"]], [tot["q75"] - tot["median"]]],
+                            fmt=".", ms=3, color="black", capsize=2, lw=0.8)
+                ticks.append(xpos)
+                tick_labels.append(side[0].upper())
+        ax.set_xticks(ticks, tick_labels, fontsize=7)
+        for x, mech in enumerate(mechs):
+            ax.text(x, -0.13, label("mechanism", mech), transform=ax.get_xaxis_transform(),
+                    ha="center", va="top", fontsize=8)
+        ax.set_xlim(-0.6, max(len(mechs), 1) - 0.4)
+        title = label("mode", key[0]) + (f" · idle {key[1]} µs" if len(key) > 1 else "")
+        ax.set_title(title)
+        ax.set_ylabel("instructions per message")
+        ax.grid(alpha=0.3, axis="y")
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    from matplotlib.patches import Patch
+    handles = [Patch(color=colour[s], label="user" if s == "user" else f"kernel: {segment_labels[s]}")
+               for s in reversed(stack)]         # top to bottom, as the bars stack
+    fig.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
+    fig.tight_layout(h_pad=2.0)
     return fig

@@ -11,14 +11,16 @@ Styler (:func:`table`), figures come from :mod:`uintrlab.figures`.
 Contents: provenance against the current builds, a summary, parameters and the runs'
 environment, descriptives, outlier counts per rule, speedups with intervals, p-values and
 Holm, the outlier-sensitivity table, figures, the power table, the study beside ours,
-a checklist of Hoefler & Belli's twelve rules (SC'15) saying what this artifact does for
-each, including what it does not do, and conventions.
+path lengths (when a counting run is among the runs: :mod:`uintrlab.pathlen_report`; it
+never enters the latency statistics), a checklist of Hoefler & Belli's twelve rules (SC'15)
+saying what this artifact does for each, including what it does not do, and conventions.
 """
 from __future__ import annotations
 
 import base64
 import datetime as _dt
 import html
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,12 +35,13 @@ import pandas as pd  # noqa: E402
 from pandas.io.formats.style import Styler  # noqa: E402
 
 from . import analysis as A  # noqa: E402
-from . import builds, figures, names, plots, provenance, stats  # noqa: E402
+from . import builds, figures, names, pathlen, pathlen_report, plots, provenance, stats  # noqa: E402
 
 #: the page's sections, in the order shown: each key has a builder ``@_section(key)``
-#: below and a template ``templates/sections/<key>.html.j2``
+#: below and a template ``templates/sections/<key>.html.j2``; a builder that returns None
+#: leaves its section out (pathlen: no counting run among the runs)
 SECTIONS = ("provenance", "summary", "parameters", "descriptives", "outliers", "speedups",
-            "sensitivity", "figures", "power", "study", "checklist", "conventions")
+            "sensitivity", "figures", "power", "study", "pathlen", "checklist", "conventions")
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -281,6 +284,7 @@ class Page:
     figures_dir: str | Path | None
     study_path: str | Path | None
     log: Callable[[str], None]
+    pathlen: pathlen_report.Tables | None = None     # the counting runs' tables
 
     @property
     def params(self) -> A.Params:
@@ -429,6 +433,25 @@ def _study(page: Page) -> dict:
                         for d in figures.draw(inputs, "study", log=page.log)]}
 
 
+@_section("pathlen")
+def _pathlen(page: Page) -> dict | None:
+    t = page.pathlen
+    if t is None:
+        return None
+    page.log("path lengths")
+    metas = [json.loads((r / "metadata.json").read_text()) for r in t.runs]
+    runs = pd.DataFrame([{"run": m.get("run_id", r.name), "directory": str(r), "status": m.get("status", "?"),
+                          "boots": len(m.get("boots", []) or []),
+                          "plugin sha256": str((m.get("path_lengths") or {}).get("plugin_sha256", "?"))[:12],
+                          "segments sha256": str((m.get("path_lengths") or {}).get("segments_sha256", "?"))[:12],
+                          "command": m.get("command", "?")} for m, r in zip(metas, t.runs)])
+    inputs = figures.Inputs(None, None, pathlen=t)
+    return {"runs": runs, "segments": t.segment_info, "summary": t.summary,
+            "reader": t.by_segment("reader"), "writer": t.by_segment("writer"),
+            "events": t.events, "foreign": t.foreign, "determinism": t.determinism, "boots": t.boots,
+            "figures": [_embed(d, page.figures_dir) for d in figures.draw(inputs, "pathlen", log=page.log)]}
+
+
 @_section("checklist")
 def _checklist(page: Page) -> dict:
     return {"checklist": checklist(page.an, page.samples)}
@@ -451,21 +474,40 @@ _ENV.globals["table"] = table
 
 def build_html(an: A.Analysis, samples: pd.DataFrame, *, command: str = "",
                figures_dir=None, study_path=None, log: Callable[[str], None] | None = None,
-               sections=SECTIONS) -> str:
+               sections=SECTIONS, pathlen_tables: pathlen_report.Tables | None = None) -> str:
     """The report page for an analysis (figures also saved to ``figures_dir`` if given):
-    ``sections`` (keys of :data:`SECTIONS`) in the order given."""
+    ``sections`` (keys of :data:`SECTIONS`) in the order given; ``pathlen_tables``: the
+    tables of counting runs beside the analysed ones (their section, else left out)."""
     unknown = [k for k in sections if k not in _BUILDERS]
     if unknown:
         raise ValueError(f"sections: {unknown} unknown (choose from {', '.join(SECTIONS)})")
-    page = Page(an, samples, figures_dir, study_path, log or (lambda m: None))
+    page = Page(an, samples, figures_dir, study_path, log or (lambda m: None), pathlen_tables)
     p = an.params
     run_ids = [m.get("run_id", Path(r).name) for m, r in zip(an.metas, p.runs)]
+    run_ids += pathlen_tables.run_ids if pathlen_tables is not None else []
+    built = [(k, _BUILDERS[k](page)) for k in sections]
     return _ENV.get_template("report.html.j2").render(
         title=f"uintr-event analysis: {', '.join(run_ids)}",
         generated=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         command=command or "uintrlab.report", commit=_git_state(),
         params=p, rule=A._label(p.outliers, p.outlier_param),
-        sections=[{"key": k, **_BUILDERS[k](page)} for k in sections])
+        sections=[{"key": k, **s} for k, s in built if s is not None])
+
+
+def split_runs(runs) -> tuple[list[str] | None, list[str]]:
+    """The latency runs and the counting runs (:func:`uintrlab.pathlen.is_counting_run`)
+    among ``runs`` (a directory or a list; None or empty: the latency runs are the default
+    of :func:`uintrlab.analysis.validate_params`, no counting run). Only counting runs is an
+    error: the report analyses latencies (notebook 04 shows a counting run alone)."""
+    if runs is None or (isinstance(runs, (list, tuple, str)) and len(runs) == 0):
+        return None, []
+    runs = [runs] if isinstance(runs, (str, Path)) else list(runs)
+    counting = [str(r) for r in runs if pathlen.is_counting_run(r)]
+    latency = [r for r in runs if str(r) not in counting]
+    if counting and not latency:
+        raise A.ParameterError(f"runs: {', '.join(counting)}: only counting runs; the report needs a "
+                               "latency run beside them (notebook 04 shows counting runs alone)")
+    return latency, counting
 
 
 def default_out(run_dirs) -> Path:
@@ -480,13 +522,19 @@ def write_report(runs=None, out=None, *, baseline="eventfd", alpha=0.05, n_boot=
     """Validate the parameters, load the runs, analyse (or take the analysis notebook 02
     stored for the same samples, parameters and code: :func:`analysis.analyse_cached`;
     ``cache=False`` recomputes), and write the HTML page to ``out`` (default
-    ``reports/report-<run ids>.html``). Returns the path."""
+    ``reports/report-<run ids>.html``). Counting runs among ``runs`` (:func:`split_runs`)
+    are not analysed: their tables make the Path lengths section. Returns the path."""
     log = log or (lambda m: None)
     t0 = time.monotonic()
-    params = A.validate_params(runs, baseline=baseline, alpha=alpha, n_boot=n_boot,
+    latency, counting = split_runs(runs)
+    params = A.validate_params(latency, baseline=baseline, alpha=alpha, n_boot=n_boot,
                                outliers=outliers, outlier_param=outlier_param, seed=seed,
                                mechanisms=mechanisms, figures_dir=figures_dir)
-    out = Path(out) if out else default_out(params.runs)
+    try:
+        pl = pathlen_report.tables(counting) if counting else None
+    except (pathlen_report.PathTableError, pathlen.PathLengthError) as e:
+        raise A.ParameterError(str(e) if str(e).startswith("runs:") else f"runs: {e}") from e
+    out = Path(out) if out else default_out(params.runs + counting)
     if out.exists() and out.is_dir():
         raise A.ParameterError(f"out: {out} is a directory; give a file name")
     log(f"loading {', '.join(params.runs)}")
@@ -496,7 +544,7 @@ def write_report(runs=None, out=None, *, baseline="eventfd", alpha=0.05, n_boot=
     an.seconds = {"load": t_load, **an.seconds}
     t1 = time.monotonic()
     page = build_html(an, samples, command=command, figures_dir=params.figures_dir,
-                      study_path=study_path, log=log)
+                      study_path=study_path, log=log, pathlen_tables=pl)
     an.seconds["figures and page"] = time.monotonic() - t1
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")

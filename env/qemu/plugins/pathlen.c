@@ -4,11 +4,13 @@
  * that counts, per message of the benchmark harness and per vCPU, the instructions and
  * the costly events between the harness's markers (csrc/bench/markers.h).
  *
- *   qemu-system-x86_64 ... -plugin libpathlen.so,out=FILE,map=System.map[,mmio=on|off]
+ *   qemu-system-x86_64 ... -plugin libpathlen.so,out=FILE,map=System.map,segments=FILE[,mmio=on|off]
  *
  * out   the file the rows go to (written on the host, flushed when QEMU exits)
  * map   the guest kernel's System.map; the entry points below are looked up in it
  *       (the kernel is not relocatable: no KASLR, the addresses hold as they are)
+ * segments  the kernel segments: which text symbols count in which part of the path
+ *       (pathlen-segments.txt beside this file; its top comment is the format)
  * mmio  count memory accesses that hit MMIO (default on); off saves a callback per
  *       kernel memory access
  * trace a diagnostic file: every translation block a vCPU executes while one of its
@@ -47,7 +49,9 @@
  *
  * COUNTERS (cumulative per vCPU; a row gives the difference between its window's
  * edges): instructions by the virtual address of the translation block (kernel half =
- * bit 63 set; a block never straddles the halves), counted as QEMU executes them: a
+ * bit 63 set; a block never straddles the halves), the kernel's by segment (kseg_<name>:
+ * the segment of the System.map text symbol the block starts in, from the segments file;
+ * insn_kernel is their sum, by construction), counted as QEMU executes them: a
  * rep-prefixed string instruction that runs N >= 1 times counts N + 1 (QEMU executes
  * it once more to find the count zero, as its icount does; gdb's single-step counts N),
  * entries of the kernel entry points
@@ -59,7 +63,8 @@
  * stores that program its timer (LVT timer, initial count, divide) apart.
  *
  * WHAT RUNS WHEN. Per translation block, one callback adds its instruction count to
- * the vCPU's user or kernel counter (the only per-execution work for almost all code).
+ * the vCPU's user counter or to its segment's counter (the segment is looked up once,
+ * when the block is translated; the only per-execution work for almost all code).
  * Per-instruction callbacks exist only for markers, the hooked entry addresses and the
  * opcodes above. Memory callbacks exist only on kernel-half instructions (user code does
  * no MMIO) and return at once unless a window is open on the vCPU. Counting per block
@@ -84,7 +89,8 @@
  * carry a global order number (atomic counter); the file is written under a mutex.
  *
  * OUTPUT. Comment lines ("# ...") describe the run: the plugin's format version, the
- * System.map, the address of every hook; then a CSV header and one row per closed
+ * System.map, the address of every hook, every segment ("# segment <name> <symbols>
+ * <label>", in the file's order); then a CSV header and one row per closed
  * window: side (W, R, E), vcpu, n (that side's window number on that vCPU since boot),
  * order, t0_n (R: the writer window number whose T0 split it, -1 if none), split,
  * the counters, and pre_ and the counters (R rows; 0 for W and E). "#! ..." lines are
@@ -108,7 +114,7 @@
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
-#define FORMAT_VERSION	1
+#define FORMAT_VERSION	2
 #define APIC_BASE	0xfee00000ull
 #define APIC_EOI	(APIC_BASE + 0xb0)
 #define APIC_ICR_LOW	(APIC_BASE + 0x300)
@@ -116,6 +122,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 #define APIC_TMICT	(APIC_BASE + 0x380)
 #define APIC_TDCR	(APIC_BASE + 0x3e0)
 #define MAX_FRAMES	64
+#define MAX_SEGMENTS	16
+#define SEG_NAME_MAX	15
 
 #define COUNTERS(X) \
 	X(INSN_USER, "insn_user") \
@@ -151,13 +159,40 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 enum counter {
 #define AS_ENUM(id, name) C_##id,
 	COUNTERS(AS_ENUM)
-	C_N
+	C_N                             /* the segments' counters follow: C_N + segment */
 };
+#define MAX_COUNTERS	(C_N + MAX_SEGMENTS)
 
 static const char *const counter_names[C_N] = {
 #define AS_NAME(id, name) name,
 	COUNTERS(AS_NAME)
 };
+
+/* The kernel segments (the segments file): declared in order; "other" takes the rest. */
+static struct {
+	char name[SEG_NAME_MAX + 1];
+	char *label;
+	uint64_t symbols;               /* text symbols in it */
+} segments[MAX_SEGMENTS];
+static int n_segments, seg_other = -1, n_counters = C_N;
+
+/* A rule of the segments file: an exact name or a prefix (pattern*) -> segment. */
+struct rule {
+	char *pattern;
+	size_t len;
+	bool prefix, used;
+	int seg, line;
+};
+static struct rule *rules;
+static size_t n_rules;
+
+/* Kernel text from addr up to the next range's addr is in segment seg. */
+struct range {
+	uint64_t addr;
+	int seg;
+};
+static struct range *ranges;
+static size_t n_ranges;
 
 /*
  * The kernel entry points counted by name (the guest kernel's vectors: 0xe9..0xeb are
@@ -214,13 +249,15 @@ enum marker_kind { MK_T0, MK_NOTIFIED, MK_T1, MK_WAIT };
 /* The reader's counters as the writer's vCPU saw them at its T0 (seqlock). */
 struct snapshot {
 	unsigned seq;                   /* odd while being written */
-	uint64_t c[C_N];
+	uint64_t c[MAX_COUNTERS];
 	uint64_t waits;                 /* the reader's WAIT count at that moment */
 	uint64_t t0_n;                  /* the writer window it opened */
 };
 
 struct vcpu {
-	uint64_t c[C_N];                /* cumulative; own thread stores (relaxed) */
+	uint64_t c[MAX_COUNTERS];       /* cumulative; own thread stores (relaxed);
+					 * c[C_INSN_KERNEL] unused: read_counters sums
+					 * the segments */
 	uint64_t waits;                 /* WAIT markers executed (read by the writer) */
 	/* the frame stack: bit i set = frame i is foreign; only the own thread */
 	uint64_t frames;
@@ -228,7 +265,7 @@ struct vcpu {
 	bool window;                    /* a window is open (gates the MMIO callback) */
 	bool w_open, r_open;
 	uint64_t w_n, r_n;              /* windows opened so far */
-	uint64_t w_start[C_N], r_start[C_N];
+	uint64_t w_start[MAX_COUNTERS], r_start[MAX_COUNTERS];
 	struct snapshot snap;           /* written by the writer's thread */
 } __attribute__((aligned(64)));
 
@@ -249,6 +286,19 @@ static inline void add(struct vcpu *v, enum counter k, uint64_t n)
 	__atomic_store_n(&v->c[k], get(&v->c[k]) + n, __ATOMIC_RELAXED);
 }
 
+/* A vCPU's counters as they are now (any thread), insn_kernel as the sum of its segments:
+ * a row's segments sum to its insn_kernel whenever the counters were read. */
+static void read_counters(const struct vcpu *v, uint64_t *out)
+{
+	uint64_t k = 0;
+
+	for (int i = 0; i < n_counters; i++)
+		out[i] = get(&v->c[i]);
+	for (int s = 0; s < n_segments; s++)
+		k += out[C_N + s];
+	out[C_INSN_KERNEL] = k;
+}
+
 static inline void frames_reset(struct vcpu *v)
 {
 	v->frames = 0;
@@ -257,16 +307,23 @@ static inline void frames_reset(struct vcpu *v)
 
 /* ---------------------------------------------------------------- execution */
 
-/* udata of a block: its address | its instruction count (a block has at most 512) */
-#define TB_PACK(va, n)	((void *)(uintptr_t)((va) << 12 | (n)))
-#define TB_N(ud)	((uintptr_t)(ud) & 0xfff)
+/*
+ * udata of a block: its address (bits 16..63: the low 48 bits, which sign-extend to the
+ * whole address for kernel text and for user addresses below 2^47), its segment (bits
+ * 10..15; kernel blocks) and its instruction count (bits 0..9: a block has at most 512).
+ */
+#define TB_N_MAX	0x3ff
+#define TB_PACK(va, seg, n)	((void *)(uintptr_t)((va) << 16 | (uint64_t)(seg) << 10 | (n)))
+#define TB_N(ud)	((uintptr_t)(ud) & TB_N_MAX)
+#define TB_SEG(ud)	((int)(((uintptr_t)(ud) >> 10) & 0x3f))
 
-static void trace_tb(unsigned int idx, const struct vcpu *v, void *ud)
+static void trace_tb(unsigned int idx, const struct vcpu *v, void *ud, bool kernel)
 {
-	uint64_t va = (uint64_t)((int64_t)(uintptr_t)ud >> 12);
+	uint64_t va = (uint64_t)((int64_t)(uintptr_t)ud >> 16);
 
 	pthread_mutex_lock(&out_lock);
-	fprintf(trace, "%u %c %016" PRIx64 " %u\n", idx, v->w_open ? 'W' : 'R', va, (unsigned)TB_N(ud));
+	fprintf(trace, "%u %c %016" PRIx64 " %u %s\n", idx, v->w_open ? 'W' : 'R', va, (unsigned)TB_N(ud),
+		kernel ? segments[TB_SEG(ud)].name : "user");
 	pthread_mutex_unlock(&out_lock);
 }
 
@@ -277,18 +334,18 @@ static void tb_user(unsigned int idx, void *ud)
 	add(v, C_INSN_USER, TB_N(ud));
 	frames_reset(v);        /* user code runs: no interrupt is in progress */
 	if (__builtin_expect(trace != NULL, 0) && v->window)
-		trace_tb(idx, v, ud);
+		trace_tb(idx, v, ud, false);
 }
 
 static void tb_kernel(unsigned int idx, void *ud)
 {
 	struct vcpu *v = &vcpus[idx];
 
-	add(v, C_INSN_KERNEL, TB_N(ud));
+	add(v, C_N + TB_SEG(ud), TB_N(ud));     /* insn_kernel is the segments' sum */
 	if (v->n_foreign)
 		add(v, C_FOREIGN_INSN, TB_N(ud));
 	if (__builtin_expect(trace != NULL, 0) && v->window)
-		trace_tb(idx, v, ud);
+		trace_tb(idx, v, ud, true);
 }
 
 /* udata of an entry: its index | the instructions from it to the end of its block */
@@ -365,9 +422,9 @@ static void emit(char side, int vcpu, uint64_t n, int64_t t0_n, int split, const
 	pthread_mutex_lock(&out_lock);
 	fprintf(out, "%c,%d,%" PRIu64 ",%" PRIu64 ",%" PRId64 ",%d", side, vcpu, n, order_next++,
 		t0_n, split);
-	for (int k = 0; k < C_N; k++)
+	for (int k = 0; k < n_counters; k++)
 		fprintf(out, ",%" PRIu64, main[k]);
-	for (int k = 0; k < C_N; k++)
+	for (int k = 0; k < n_counters; k++)
 		fprintf(out, ",%" PRIu64, pre ? pre[k] : 0);
 	fputc('\n', out);
 	rows++;
@@ -384,7 +441,7 @@ static void anomaly(int vcpu, const char *what)
 
 static void diff(uint64_t *d, const uint64_t *a, const uint64_t *b)
 {
-	for (int k = 0; k < C_N; k++)
+	for (int k = 0; k < n_counters; k++)
 		d[k] = a[k] - b[k];
 }
 
@@ -393,15 +450,17 @@ static void snapshot_others(int self, uint64_t t0_n)
 {
 	for (int i = 0; i < n_vcpus; i++) {
 		struct vcpu *r = &vcpus[i];
+		uint64_t now[MAX_COUNTERS];
 		unsigned s;
 
 		if (i == self)
 			continue;
+		read_counters(r, now);
 		s = __atomic_load_n(&r->snap.seq, __ATOMIC_RELAXED);
 		__atomic_store_n(&r->snap.seq, s + 1, __ATOMIC_RELAXED);
 		__atomic_thread_fence(__ATOMIC_RELEASE);
-		for (int k = 0; k < C_N; k++)
-			__atomic_store_n(&r->snap.c[k], get(&r->c[k]), __ATOMIC_RELAXED);
+		for (int k = 0; k < n_counters; k++)
+			__atomic_store_n(&r->snap.c[k], now[k], __ATOMIC_RELAXED);
 		__atomic_store_n(&r->snap.waits, get(&r->waits), __ATOMIC_RELAXED);
 		__atomic_store_n(&r->snap.t0_n, t0_n, __ATOMIC_RELAXED);
 		__atomic_store_n(&r->snap.seq, s + 2, __ATOMIC_RELEASE);
@@ -414,7 +473,7 @@ static bool snapshot_read(struct vcpu *v, uint64_t *c, uint64_t *t0_n)
 	unsigned s1 = __atomic_load_n(&v->snap.seq, __ATOMIC_ACQUIRE), s2;
 	uint64_t waits;
 
-	for (int k = 0; k < C_N; k++)
+	for (int k = 0; k < n_counters; k++)
 		c[k] = __atomic_load_n(&v->snap.c[k], __ATOMIC_RELAXED);
 	waits = __atomic_load_n(&v->snap.waits, __ATOMIC_RELAXED);
 	*t0_n = __atomic_load_n(&v->snap.t0_n, __ATOMIC_RELAXED);
@@ -427,10 +486,9 @@ static bool snapshot_read(struct vcpu *v, uint64_t *c, uint64_t *t0_n)
 static void on_marker(unsigned int idx, void *ud)
 {
 	struct vcpu *v = &vcpus[idx];
-	uint64_t now[C_N], d[C_N], pre[C_N], snap[C_N], t0_n;
+	uint64_t now[MAX_COUNTERS], d[MAX_COUNTERS], pre[MAX_COUNTERS], snap[MAX_COUNTERS], t0_n;
 
-	for (int k = 0; k < C_N; k++)
-		now[k] = get(&v->c[k]);
+	read_counters(v, now);
 	now[C_INSN_USER] -= UD_TAIL(ud);        /* the block's callback counted them all */
 	frames_reset(v);
 	if (trace) {
@@ -542,15 +600,35 @@ static enum counter opcode_counter(const uint8_t *b, size_t n, bool *iret)
 	return C_N;
 }
 
+/* The segment of kernel text at va: the range it falls in ("other" below the first). */
+static int segment_at(uint64_t va)
+{
+	size_t lo = 0, hi = n_ranges;
+
+	while (lo < hi) {                /* the first range that starts above va */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ranges[mid].addr <= va)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? ranges[lo - 1].seg : seg_other;
+}
+
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	size_t n = qemu_plugin_tb_n_insns(tb);
-	bool kernel = (int64_t)qemu_plugin_tb_vaddr(tb) < 0;
+	uint64_t va = qemu_plugin_tb_vaddr(tb);
+	bool kernel = (int64_t)va < 0;
 
 	(void)id;
-	/* the address keeps its low 52 bits: canonical addresses sign-extend from bit 47 */
+	if (n > TB_N_MAX) {             /* TCG_MAX_INSNS is 512 */
+		fprintf(stderr, "pathlen: a translation block of %zu instructions (at most %d)\n", n, TB_N_MAX);
+		abort();
+	}
 	qemu_plugin_register_vcpu_tb_exec_cb(tb, kernel ? tb_kernel : tb_user, QEMU_PLUGIN_CB_NO_REGS,
-					     TB_PACK(qemu_plugin_tb_vaddr(tb), n));
+					     TB_PACK(va, kernel ? segment_at(va) : 0, n));
 	for (size_t i = 0; i < n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
 		const uint8_t *b = qemu_plugin_insn_data(insn);
@@ -588,15 +666,14 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 
 static void at_exit(qemu_plugin_id_t id, void *p)
 {
-	uint64_t now[C_N], d[C_N];
+	uint64_t now[MAX_COUNTERS], d[MAX_COUNTERS];
 
 	(void)id;
 	(void)p;
 	for (int i = 0; i < n_vcpus; i++) {
 		struct vcpu *v = &vcpus[i];
 
-		for (int k = 0; k < C_N; k++)
-			now[k] = get(&v->c[k]);
+		read_counters(v, now);
 		if (v->r_open) {
 			diff(d, now, v->r_start);
 			emit('E', i, v->r_n - 1, -1, 0, d, NULL);
@@ -633,17 +710,183 @@ static int __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
 	return -1;
 }
 
-/* Read the hooks' addresses and the other IDT entries from System.map. */
-static int read_map(const char *path)
+/* ---------------------------------------------------------------- segments */
+
+static bool segment_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > SEG_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (*s < 'a' || *s > 'z')
+			return false;
+	return true;
+}
+
+static int segment_index(const char *name)
+{
+	for (int s = 0; s < n_segments; s++)
+		if (!strcmp(segments[s].name, name))
+			return s;
+	return -1;
+}
+
+/* Read the segments file (its format: pathlen-segments.txt's top comment). */
+static int read_segments(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	size_t cap = 256;
+	int ln = 0;
+
+	if (!f)
+		return fail("segments=%s: cannot open: %s", path, strerror(errno));
+	rules = calloc(cap, sizeof(*rules));
+	while (fgets(line, sizeof(line), f)) {
+		char *save, *word;
+		int s;
+
+		ln++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			fclose(f);
+			return fail("segments=%s:%d: line longer than %zu characters", path, ln, sizeof(line) - 2);
+		}
+		line[strcspn(line, "#\n")] = 0;
+		word = strtok_r(line, " \t", &save);
+		if (!word)
+			continue;
+		if (!strcmp(word, "segment")) {
+			char *name = strtok_r(NULL, " \t", &save), *label = strtok_r(NULL, "", &save);
+
+			if (!name || !segment_name_ok(name) || segment_index(name) >= 0 || !label ||
+			    n_segments == MAX_SEGMENTS) {
+				fclose(f);
+				return fail("segments=%s:%d: expected 'segment NAME LABEL' with a new NAME of "
+					    "a-z (at most %d characters), at most %d segments", path, ln,
+					    SEG_NAME_MAX, MAX_SEGMENTS);
+			}
+			label += strspn(label, " \t");
+			label[strcspn(label, "\r")] = 0;
+			strcpy(segments[n_segments].name, name);
+			segments[n_segments].label = strdup(label);
+			n_segments++;
+			continue;
+		}
+		if ((s = segment_index(word)) < 0) {
+			fclose(f);
+			return fail("segments=%s:%d: '%s' is no segment declared above ('segment %s LABEL')",
+				    path, ln, word, word);
+		}
+		while ((word = strtok_r(NULL, " \t\r", &save))) {
+			size_t len = strlen(word);
+			bool prefix = word[len - 1] == '*';
+			const char *star = strchr(word, '*');
+
+			if ((star && star != word + len - 1) || len == (size_t)prefix) {
+				fclose(f);
+				return fail("segments=%s:%d: pattern '%s': a name, or a prefix ending in '*'",
+					    path, ln, word);
+			}
+			for (size_t r = 0; r < n_rules; r++)
+				if (!strcmp(rules[r].pattern, word)) {
+					fclose(f);
+					return fail("segments=%s:%d: pattern '%s' is listed twice (also line %d)",
+						    path, ln, word, rules[r].line);
+				}
+			if (n_rules == cap)
+				rules = realloc(rules, (cap *= 2) * sizeof(*rules));
+			rules[n_rules++] = (struct rule){ strdup(word), len - prefix, prefix, false, s, ln };
+		}
+	}
+	fclose(f);
+	if ((seg_other = segment_index("other")) < 0)
+		return fail("segments=%s: declares no segment 'other' (the symbols no pattern matches)", path);
+	n_counters = C_N + n_segments;
+	return 0;
+}
+
+/* The rule a symbol matches best (its exact name, else the longest prefix), or NULL. */
+static struct rule *rule_of(const char *name)
+{
+	struct rule *best = NULL;
+
+	for (size_t r = 0; r < n_rules; r++) {
+		struct rule *x = &rules[r];
+
+		if (x->prefix ? strncmp(name, x->pattern, x->len) : strcmp(name, x->pattern))
+			continue;
+		if (!x->prefix)
+			return x;
+		if (!best || x->len > best->len)
+			best = x;
+	}
+	return best;
+}
+
+/* Better of two matches: exact beats prefix, a longer prefix a shorter, any beats none. */
+static bool rule_better(const struct rule *a, const struct rule *b)
+{
+	if (!a || !b)
+		return a != NULL;
+	if (a->prefix != b->prefix)
+		return !a->prefix;
+	return a->len > b->len;
+}
+
+struct sym {
+	uint64_t addr;
+	struct rule *rule;
+};
+
+static int sym_by_addr(const void *a, const void *b)
+{
+	const struct sym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* From the text symbols (address, best rule): the ranges, merged where segments repeat. */
+static int build_ranges(const char *segs_path, struct sym *syms, size_t n)
+{
+	qsort(syms, n, sizeof(*syms), sym_by_addr);
+	ranges = calloc(n ? n : 1, sizeof(*ranges));
+	for (size_t i = 0; i < n;) {
+		struct rule *best = syms[i].rule;
+		size_t j = i + 1;
+		int seg;
+
+		for (; j < n && syms[j].addr == syms[i].addr; j++)
+			if (rule_better(syms[j].rule, best))
+				best = syms[j].rule;
+		seg = best ? best->seg : seg_other;
+		if (!n_ranges || ranges[n_ranges - 1].seg != seg)
+			ranges[n_ranges++] = (struct range){ syms[i].addr, seg };
+		i = j;
+	}
+	for (size_t r = 0; r < n_rules; r++)
+		if (!rules[r].used)
+			return fail("segments=%s:%d: pattern '%s%s' matches no text symbol of the System.map",
+				    segs_path, rules[r].line, rules[r].pattern, rules[r].prefix ? "*" : "");
+	return 0;
+}
+
+/* ---------------------------------------------------------------- System.map */
+
+/* Read the hooks' addresses, the other IDT entries and the text symbols' segments. */
+static int read_map(const char *path, const char *segs_path)
 {
 	FILE *f = fopen(path, "r");
 	char line[512], name[256], type;
 	uint64_t addr, found[N_HOOKS] = { 0 };
-	size_t cap = 64;
+	size_t cap = 64, sym_cap = 4096, n_syms = 0;
+	struct sym *syms;
+	int rc;
 
 	if (!f)
 		return fail("map=%s: cannot open: %s", path, strerror(errno));
 	entries = calloc(cap, sizeof(*entries));
+	syms = calloc(sym_cap, sizeof(*syms));
 	while (fgets(line, sizeof(line), f)) {
 		size_t h;
 		struct entry e = { 0 };
@@ -653,6 +896,18 @@ static int read_map(const char *path)
 			line[strcspn(line, "\n")] = 0;
 			return fail("map=%s: not a System.map (line '%s')", path, line);
 		}
+		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
+			continue;
+		if (n_syms == sym_cap)
+			syms = realloc(syms, (sym_cap *= 2) * sizeof(*syms));
+		syms[n_syms] = (struct sym){ addr, rule_of(name) };
+		if (syms[n_syms].rule) {
+			syms[n_syms].rule->used = true;
+			segments[syms[n_syms].rule->seg].symbols++;
+		} else {
+			segments[seg_other].symbols++;
+		}
+		n_syms++;
 		if (type != 't' && type != 'T')
 			continue;
 		for (h = 0; h < N_HOOKS && strcmp(name, hooks[h].sym); h++)
@@ -681,6 +936,10 @@ static int read_map(const char *path)
 		entries[n_entries++] = e;
 	}
 	fclose(f);
+	rc = build_ranges(segs_path, syms, n_syms);
+	free(syms);
+	if (rc)
+		return rc;
 	for (size_t h = 0; h < N_HOOKS; h++)
 		if (!found[h])
 			return fail("map=%s: has no text symbol %s (not our guest kernel's System.map?)",
@@ -695,7 +954,7 @@ static int read_map(const char *path)
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc,
 					   char **argv)
 {
-	const char *out_path = NULL, *map = NULL, *trace_path = NULL;
+	const char *out_path = NULL, *map = NULL, *trace_path = NULL, *segs = NULL;
 
 	if (!info->system_emulation || strcmp(info->target_name, "x86_64"))
 		return fail("needs qemu-system-x86_64 (this is %s%s)", info->target_name,
@@ -711,15 +970,17 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 			map = eq + 1;
 		else if (!strncmp(a, "trace=", 6))
 			trace_path = eq + 1;
+		else if (!strncmp(a, "segments=", 9))
+			segs = eq + 1;
 		else if (!strncmp(a, "mmio=", 5)) {
 			if (!qemu_plugin_bool_parse("mmio", eq + 1, &count_mmio))
 				return fail("argument '%s': mmio takes on or off", a);
 		} else
-			return fail("argument '%s': unknown (out=, map=, mmio=, trace=)", a);
+			return fail("argument '%s': unknown (out=, map=, segments=, mmio=, trace=)", a);
 	}
-	if (!out_path || !map)
-		return fail("needs out=FILE and map=System.map");
-	if (read_map(map))
+	if (!out_path || !map || !segs)
+		return fail("needs out=FILE, map=System.map and segments=FILE");
+	if (read_segments(segs) || read_map(map, segs))
 		return -1;
 	out = fopen(out_path, "w");
 	if (!out)
@@ -731,16 +992,21 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 	vcpus = aligned_alloc(64, sizeof(*vcpus) * (size_t)n_vcpus);
 	memset(vcpus, 0, sizeof(*vcpus) * (size_t)n_vcpus);
 
-	fprintf(out, "# pathlen %d\n# map %s\n# mmio %s\n# vcpus %d\n", FORMAT_VERSION, map,
-		count_mmio ? "on" : "off", n_vcpus);
+	fprintf(out, "# pathlen %d\n# map %s\n# segments %s\n# mmio %s\n# vcpus %d\n", FORMAT_VERSION,
+		map, segs, count_mmio ? "on" : "off", n_vcpus);
 	for (size_t i = 0; i < n_entries; i++)
 		fprintf(out, "# hook %s %016" PRIx64 " %s%s\n", entries[i].sym, entries[i].addr,
 			counter_names[entries[i].counter], entries[i].foreign ? " foreign" : "");
+	for (int s = 0; s < n_segments; s++)
+		fprintf(out, "# segment %s %" PRIu64 " %s\n", segments[s].name, segments[s].symbols,
+			segments[s].label);
 	fprintf(out, "side,vcpu,n,order,t0_n,split");
-	for (int k = 0; k < C_N; k++)
-		fprintf(out, ",%s", counter_names[k]);
-	for (int k = 0; k < C_N; k++)
-		fprintf(out, ",pre_%s", counter_names[k]);
+	for (int pre = 0; pre < 2; pre++) {
+		for (int k = 0; k < C_N; k++)
+			fprintf(out, ",%s%s", pre ? "pre_" : "", counter_names[k]);
+		for (int s = 0; s < n_segments; s++)
+			fprintf(out, ",%skseg_%s", pre ? "pre_" : "", segments[s].name);
+	}
 	fputc('\n', out);
 
 	qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate);
