@@ -13,7 +13,7 @@ from typing import Callable
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from uintrlab import data, names  # noqa: E402
+from uintrlab import data, markdown, names  # noqa: E402
 
 
 def per_boot_medians(run_dirs, variant_of: Callable[[dict], str]) -> pd.DataFrame:
@@ -59,10 +59,10 @@ def table(run_dirs, variant_of, variants, reference) -> tuple[pd.DataFrame, pd.D
     return out.loc[order], pd.DataFrame(summary).T
 
 
-def print_table(t: pd.DataFrame, summary: pd.DataFrame, reference: str, markdown: bool) -> None:
+def print_table(t: pd.DataFrame, summary: pd.DataFrame, reference: str, as_markdown: bool) -> None:
     with pd.option_context("display.width", 220, "display.max_rows", None, "display.max_columns", None):
-        print(t.to_markdown() if markdown else t.to_string())
+        print(markdown.table(t, index=True) if as_markdown else t.to_string())
         print()
         print(f"geometric mean of each variant's median ratio to '{reference}', per platform:")
         s = summary.round(3)
-        print(s.to_markdown() if markdown else s.to_string())
+        print(markdown.table(s, index=True) if as_markdown else s.to_string())

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import builds, names, pathlen
+from . import markdown as md
 from .plan import IDLE_MODE
 
 SIDES = {"writer": "writer", "reader": "reader after t0", "reader_pre": "reader before t0"}
@@ -388,7 +389,4 @@ def overview(t: "Tables", mode: str = IDLE_MODE) -> pd.DataFrame:
 
 def markdown(df: pd.DataFrame) -> str:
     """A table as Markdown (for the README)."""
-    cols = list(df.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(str(v) for v in r) + " |" for r in df.itertuples(index=False)]
-    return "\n".join(lines)
+    return md.table(df)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from . import markdown
 from .stats import describe
 
 STUDY_COLUMNS = ["count", "failures", "mean_us", "min_us", "max_us", "std_us", "rate_msg_s",
@@ -26,13 +27,9 @@ def table_markdown(df: pd.DataFrame, columns=None, digits: int = 1) -> str:
     """The summary as a Markdown table (for the README and reports)."""
     t = table(df)
     cols = columns or STUDY_COLUMNS
-    head = ["platform", "mechanism", "mode", *cols]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for key, r in t.iterrows():
-        cells = list(key) + [f"{int(r[c])}" if c in ("count", "failures", "boots") or c.startswith("rate")
-                             else f"{r[c]:.{digits}f}" for c in cols]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    cells = pd.DataFrame({c: [f"{int(v)}" if c in ("count", "failures", "boots") or c.startswith("rate")
+                              else f"{v:.{digits}f}" for v in t[c]] for c in cols}, index=t.index)
+    return markdown.table(cells, index=True)
 
 
 def results_blocks(df: pd.DataFrame) -> str:
