@@ -371,7 +371,7 @@ def analyse(samples: pd.DataFrame, params: Params, metas=None,
 # a cache of analyses: notebook 02 and the report analyse the same run
 # --------------------------------------------------------------------------
 #: the modules whose code decides an analysis' result; a change of any invalidates the cache
-_CACHE_CODE = ("analysis.py", "stats.py", "outliers.py", "study.py", "data.py")
+_CACHE_CODE = ("analysis.py", "stats.py", "outliers.py", "samples.py", "study.py", "data.py")
 
 
 def cache_dir() -> Path:

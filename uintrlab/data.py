@@ -20,8 +20,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-SAMPLE_COLUMNS = ("platform", "mechanism", "mode", "boot", "seq", "latency_ns", "notify_ns",
-                  "ok", "slept", "warmup")
+from .samples import SAMPLE_COLUMNS
+
 SCHEMA = pa.schema([
     ("platform", pa.dictionary(pa.int8(), pa.string())),
     ("mechanism", pa.dictionary(pa.int8(), pa.string())),

@@ -1,8 +1,7 @@
 """Outlier rules for latency samples, and a sensitivity table.
 
-This module is also the lowest layer of the statistics code: it holds the
-sample-frame validation (:func:`check_samples`) and the definition of a
-*valid* message (:func:`valid_mask`) that :mod:`uintrlab.stats` uses.
+The definitions of a samples frame, a condition and a *valid* message are in
+:mod:`uintrlab.samples`.
 
 Conventions
 -----------
@@ -48,54 +47,11 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-REQUIRED_COLUMNS = (
-    "platform", "mechanism", "mode", "boot", "seq",
-    "latency_ns", "notify_ns", "ok", "slept", "warmup",
-)
-CONDITION = ["platform", "mechanism", "mode"]
+from .samples import check_samples, condition_indices, log_latency, valid_mask
+
 RULES = ("none", "tukey", "mad", "trim")
 DEFAULT_PARAMS = {"none": None, "tukey": 1.5, "mad": 3.5, "trim": 1.0}
 MAD_CONSTANT = 0.6745  # Iglewicz & Hoaglin: 0.6745 = Phi^{-1}(0.75)
-
-
-# --------------------------------------------------------------------------
-# sample-frame helpers shared with stats.py
-# --------------------------------------------------------------------------
-def check_samples(samples: pd.DataFrame) -> None:
-    """Validate a samples frame; raise ``ValueError`` naming ``samples``.
-
-    Checks: it is a DataFrame with rows and all :data:`REQUIRED_COLUMNS`,
-    and no valid (ok, non-warmup) message has a negative latency.
-    """
-    if not isinstance(samples, pd.DataFrame):
-        raise ValueError(f"samples must be a pandas DataFrame, got {type(samples).__name__}")
-    missing = [c for c in REQUIRED_COLUMNS if c not in samples.columns]
-    if missing:
-        raise ValueError(
-            f"samples is missing column(s) {missing}; required: {list(REQUIRED_COLUMNS)}")
-    if len(samples) == 0:
-        raise ValueError("samples has no rows (no data)")
-    valid = valid_mask(samples)
-    lat = samples["latency_ns"].to_numpy()
-    if np.any(lat[valid] < 0):
-        raise ValueError("samples: a valid (ok, non-warmup) message has latency_ns < 0")
-
-
-def valid_mask(samples: pd.DataFrame) -> np.ndarray:
-    """Boolean array: ``ok & ~warmup`` (messages that enter statistics)."""
-    ok = samples["ok"].to_numpy().astype(bool)
-    warm = samples["warmup"].to_numpy().astype(bool)
-    return ok & ~warm
-
-
-def log_latency(latency_ns) -> np.ndarray:
-    """Natural log of latency in ns, with 0 ns treated as 1 ns."""
-    return np.log(np.maximum(np.asarray(latency_ns, dtype=np.float64), 1.0))
-
-
-def condition_indices(samples: pd.DataFrame) -> dict:
-    """``{(platform, mechanism, mode): positional index array}``, sorted keys."""
-    return samples.groupby(CONDITION, sort=True, observed=True).indices
 
 
 # --------------------------------------------------------------------------

@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from .samples import valid_mask
+
 PALETTE = "colorblind"
 MODE_ORDER = ["nonblocking", "blocking", "pingpong"]
 MECHANISM_ORDER = ["eventfd", "uintr_event", "uintr", "pipe", "futex", "spin"]
@@ -29,8 +31,7 @@ def measured(df: pd.DataFrame) -> pd.DataFrame:
     """Ok, non-warm-up messages with latency in microseconds. The label columns stay
     categorical (with string categories, unused ones dropped): comparing 16 million
     category codes is fast, building 16 million strings is not."""
-    keep = df["ok"].to_numpy().astype(bool) & ~df["warmup"].to_numpy().astype(bool)
-    d = df[keep].copy()
+    d = df[valid_mask(df)].copy()
     d["latency_us"] = d["latency_ns"].to_numpy() / 1000.0
     for c in ("platform", "mechanism", "mode"):
         s = d[c]

@@ -78,8 +78,8 @@ import pandas as pd
 import scipy.fft as _fft
 from scipy import stats as _st
 
-from .outliers import (check_rule, check_samples, condition_indices,
-                       log_latency, outlier_mask, valid_mask)
+from .outliers import check_rule, outlier_mask
+from .samples import check_samples, condition_indices, log_latency, valid_mask
 
 DEFAULT_SEED = 12345
 MIN_N_BOOT = 1000
