@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from uintrlab import outliers as O
+from uintrlab import stats as S
 
 
 def frame(rng, *, conds=(("eventfd", 0.0), ("uintr_event", -0.4)), boots=5, n=400,
@@ -126,13 +127,13 @@ def test_unknown_rule_message_lists_choices():
 
 
 def test_sensitivity_table(data):
-    t = O.sensitivity(data, "uintr_event", n_boot=1000, seed=1)
+    t = S.sensitivity(data, "uintr_event", n_boot=1000, seed=1)
     assert list(t["rule"]) == ["none", "tukey", "mad", "trim"]
     assert (t["direction"] == "mechanism faster").all()
     assert t["significant"].all() and t["survives"].all() and t["all_survive"].all()
     assert (t.loc[t["rule"] == "none", ["removed_baseline", "removed_mechanism"]] == 0).all(axis=None)
     assert (t.loc[t["rule"] != "none", "removed_baseline"] > 0).all()
-    t2 = O.sensitivity(data, "uintr_event", n_boot=1000, seed=1,
+    t2 = S.sensitivity(data, "uintr_event", n_boot=1000, seed=1,
                        rules=["tukey", ("trim", 5.0)], reference="none")
     assert list(t2["rule"]) == ["none", "tukey", "trim"]
     assert t2.loc[2, "param"] == 5.0
@@ -147,7 +148,7 @@ def test_sensitivity_flags_a_conclusion_that_does_not_survive():
     d = pd.concat([frame(rng, conds=(("eventfd", 0.0),), boots=4, n=2000, tau=0.002, frac=0.08),
                    frame(rng, conds=(("pipe", 0.015),), boots=4, n=2000, tau=0.002, frac=0.0)],
                   ignore_index=True)
-    t = O.sensitivity(d, "pipe", n_boot=1000, seed=2).set_index("rule")
+    t = S.sensitivity(d, "pipe", n_boot=1000, seed=2).set_index("rule")
     assert t.loc["none", "direction"] == "mechanism faster"
     assert t.loc["tukey", "direction"] == t.loc["mad", "direction"] == "baseline faster"
     assert t.loc["trim", "direction"] == "mechanism faster"

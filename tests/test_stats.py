@@ -15,6 +15,7 @@ import pytest
 from scipy import stats as st
 
 from uintrlab import stats as S
+from uintrlab.stats import bootstrap as B
 
 TRUE_SPEEDUP = 1.25
 
@@ -109,9 +110,9 @@ def test_median_descent_matches_bruteforce_resampling():
     sizes = [7, 12, 9, 15]
     x = np.concatenate([np.exp(rng.normal(j * 0.3, 1, k)) for j, k in enumerate(sizes)]) * 1e3
     b = np.repeat(np.arange(4), sizes)
-    g = S._Group(x, b)
+    g = B._Group(x, b)
     r2 = np.random.default_rng(9)
-    med = S._median_descent(r2, g, S._draw_multiplicity(r2, 4, 20000), True)
+    med = B._median_descent(r2, g, B._draw_multiplicity(r2, 4, 20000), True)
     brute = []
     for _ in range(4000):
         J = rng.integers(0, 4, 4)
@@ -123,8 +124,8 @@ def test_median_descent_matches_bruteforce_resampling():
     # every replicate is a median of a resample: its value lies in the data range
     assert np.all((med >= x.min()) & (med <= x.max()))
     # boots-only variant: a single boot gives a degenerate (constant) median
-    one = S._median_descent(r2, S._Group(x[:7], b[:7]),
-                            S._draw_multiplicity(r2, 1, 50), False)
+    one = B._median_descent(r2, B._Group(x[:7], b[:7]),
+                            B._draw_multiplicity(r2, 1, 50), False)
     assert np.all(one == np.median(x[:7]))
 
 
@@ -132,12 +133,12 @@ def test_binned_estimators_close_to_exact():
     rng = np.random.default_rng(11)
     xb = np.exp(rng.normal(0.3, 0.6, 700)) * 1e5
     xm = np.exp(rng.normal(0.0, 0.6, 600)) * 1e5
-    gb, gm = S._Group(xb, np.zeros(700)), S._Group(xm, np.zeros(600))
-    (setup, K, w) = S._binned_setup(gb, gm, 2e-3)
+    gb, gm = B._Group(xb, np.zeros(700)), B._Group(xm, np.zeros(600))
+    (setup, K, w) = B._binned_setup(gb, gm, 2e-3)
     Hb, Hm = setup[0][0].sum(0)[None], setup[1][0].sum(0)[None]
     hl_exact = np.median(np.subtract.outer(np.log(xb), np.log(xm)))
-    assert abs(S._binned_hl(Hb, Hm, K, w)[0] - hl_exact) < w
-    assert abs(S._binned_cliff(Hb, Hm)[0] - S.cliffs_delta(xb, xm)) < 2e-3
+    assert abs(B._binned_hl(Hb, Hm, K, w)[0] - hl_exact) < w
+    assert abs(B._binned_cliff(Hb, Hm)[0] - S.cliffs_delta(xb, xm)) < 2e-3
 
 
 # --------------------------------------------------------------------------

@@ -338,7 +338,7 @@ def analyse(samples: pd.DataFrame, params: Params, metas=None,
                == (params.outliers, params.outlier_param)][0]
         # the reference of the sensitivity table is the primary rule; with a non-default
         # parameter the default-parameter row of the same rule is shown under its label
-        tab = O.sensitivity_table([ref] + [x for x in res_rules if x is not ref],
+        tab = stats.sensitivity_table([ref] + [x for x in res_rules if x is not ref],
                                   reference=params.outliers, alpha=params.alpha)
         tab.insert(0, "rule_label", [_label(x["outlier_rule"], x["outlier_param"])
                                      for x in [ref] + [x for x in res_rules if x is not ref]])
@@ -370,8 +370,15 @@ def analyse(samples: pd.DataFrame, params: Params, metas=None,
 # --------------------------------------------------------------------------
 # a cache of analyses: notebook 02 and the report analyse the same run
 # --------------------------------------------------------------------------
-#: the modules whose code decides an analysis' result; a change of any invalidates the cache
-_CACHE_CODE = ("analysis.py", "stats.py", "outliers.py", "samples.py", "study.py", "data.py")
+#: the modules (a directory: its *.py) whose code decides an analysis' result; a change of
+#: any invalidates the cache
+_CACHE_CODE = ("analysis.py", "stats", "outliers.py", "samples.py", "study.py", "data.py")
+
+
+def _cache_code_files() -> list[Path]:
+    here = Path(__file__).parent
+    return [f for name in _CACHE_CODE
+            for f in ([here / name] if name.endswith(".py") else sorted((here / name).glob("*.py")))]
 
 
 def cache_dir() -> Path:
@@ -389,9 +396,8 @@ def cache_key(samples: pd.DataFrame, params: Params) -> str:
     h = hashlib.sha256()
     p = {k: v for k, v in params.as_dict().items() if k != "runs"}
     h.update(json.dumps(p, sort_keys=True, default=str).encode())
-    here = Path(__file__).parent
-    for name in _CACHE_CODE:
-        h.update((here / name).read_bytes())
+    for f in _cache_code_files():
+        h.update(f.read_bytes())
     # the libraries that compute it (numpy, scipy, pandas, ...): the Python lock and version
     lock = builds.ROOT / "env" / "requirements.txt"
     h.update(lock.read_bytes() if lock.exists() else b"no lock")

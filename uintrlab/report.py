@@ -481,7 +481,7 @@ def build_html(an: A.Analysis, samples: pd.DataFrame, *, command: str = "",
         f"Speedups: {stats.CONVENTION}.",
         "Bootstrap: each iteration resamples the boots of each group with replacement, then the "
         "messages within each resampled boot; medians exactly, means/HL/Cliff's delta on a fine "
-        "log grid (uintrlab/stats.py documents the method and its simulated coverage).",
+        "log grid (uintrlab/stats/bootstrap.py documents the method and its simulated coverage).",
         f"Holm's correction is over the {len(an.results)} primary comparisons of this report.",
         "Time taken by the analysis steps (s): " + ", ".join(
             f"{k} {v:.1f}" for k, v in an.seconds.items()),
