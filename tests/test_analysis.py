@@ -77,7 +77,7 @@ def analysed(synthetic_run):
 
 def test_plan_handles_missing_baseline_and_any_names(analysed):
     s, an = analysed
-    comps = [(r["platform"], r["mode"], r["mechanism"]) for r in an.results]
+    comps = [(r.platform, r.mode, r.mechanism) for r in an.results]
     assert comps == [("tcg", "nonblocking", "uintr_event"), ("tcg", "blocking", "uintr_event"),
                      ("native", "nonblocking", "spin")]
     assert len(an.skipped) == 1 and "pingpong" in an.skipped[0] and "pipe" in an.skipped[0]
@@ -85,9 +85,9 @@ def test_plan_handles_missing_baseline_and_any_names(analysed):
 
 def test_holm_over_every_comparison(analysed):
     _, an = analysed
-    p = [r["p_boot_medians"] for r in an.results]
-    assert np.allclose([r["p_holm"] for r in an.results], stats.holm(p))
-    assert list(an.speedups["p_holm"]) == [r["p_holm"] for r in an.results]
+    p = [r.p_boot_medians for r in an.results]
+    assert np.allclose([r.p_holm for r in an.results], stats.holm(p))
+    assert list(an.speedups["p_holm"]) == [r.p_holm for r in an.results]
 
 
 def test_every_rule_for_every_comparison(analysed):
@@ -128,7 +128,7 @@ def test_non_default_primary_rule(synthetic_run):
     metas, s = A.load(p)
     assert set(s["mechanism"].astype(str)) == {"eventfd", "uintr_event"}
     an = A.analyse(s, p, metas)
-    assert [r["outlier_rule"] for r in an.results] == ["tukey", "tukey"]
+    assert [r.outlier_rule for r in an.results] == ["tukey", "tukey"]
     assert "tukey(3)" in an.results_by_rule and "tukey(1.5)" in an.results_by_rule
     assert "outliers_removed" in an.descriptives.columns
     assert "outliers_removed" not in an.descriptives_valid.columns
@@ -143,7 +143,7 @@ def test_several_runs_keep_boots_apart(tmp_path):
     metas, s = A.load(p)
     assert s["boot"].nunique() == 4 and len(metas) == 2
     an = A.analyse(s, p, metas)
-    assert an.results[0]["n_boots_baseline"] == 4
+    assert an.results[0].n_boots_baseline == 4
 
 
 # ---------------------------------------------------------------- study beside ours

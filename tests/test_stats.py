@@ -6,6 +6,7 @@ Every simulation is seeded, so each test is deterministic; the tolerance
 bands are wide enough that they are not tuned to one lucky draw (see the
 comment in each test for the expected value and its Monte-Carlo spread).
 """
+import dataclasses
 import json
 import math
 
@@ -237,12 +238,13 @@ def test_holm_hand_example():
         S.holm([0.1, 1.2])
 
 
-def test_adjust_holm_on_results():
-    res = [{"p_boot_medians": p} for p in (0.01, 0.04, 0.03, 0.005)]
+def test_adjust_holm_on_results(cmp_data):
+    one = S.compare(cmp_data, "uintr_event", n_boot=1000)
+    res = [dataclasses.replace(one, p_boot_medians=p) for p in (0.01, 0.04, 0.03, 0.005)]
     out = S.adjust_holm(res, alpha=0.05)
-    assert [r["p_holm"] for r in out] == pytest.approx([0.03, 0.06, 0.06, 0.02])
-    assert [r["significant_holm"] for r in out] == [True, False, False, True]
-    assert "p_holm" not in res[0]
+    assert [r.p_holm for r in out] == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert [r.significant_holm for r in out] == [True, False, False, True]
+    assert res[0].p_holm is None and "p_holm" not in res[0].as_json()
 
 
 def _tiny():
@@ -296,32 +298,33 @@ def cmp_data():
 
 def test_compare_content_and_json(cmp_data):
     r = S.compare(cmp_data, "uintr_event", n_boot=1000, seed=7)
-    json.dumps(r, allow_nan=False)
-    assert r["n_boots_baseline"] == 6 and r["n_boots_mechanism"] == 6
-    assert r["warmup_excluded_baseline"] == 30
-    assert r["failures_baseline"] + r["n_valid_baseline"] + 30 == 1200
-    assert r["n_messages_mechanism"] == r["n_valid_mechanism"]  # rule none
+    json.dumps(r.as_json(), allow_nan=False)
+    assert r.n_boots_baseline == 6 and r.n_boots_mechanism == 6
+    assert r.warmup_excluded_baseline == 30
+    assert r.failures_baseline + r.n_valid_baseline + 30 == 1200
+    assert r.n_messages_mechanism == r.n_valid_mechanism  # rule none
     for k in ("median_ratio", "mean_ratio", "hl_ratio"):
-        lo, hi = r[k + "_ci"]
-        assert lo < r[k] < hi and lo > 1.0      # true speedup 1.25, CI above 1
-    assert r["hl_ratio"] == pytest.approx(math.exp(r["hl_log_shift"]))
-    assert r["prob_superiority"] == pytest.approx((r["cliffs_delta"] + 1) / 2)
-    assert r["significant"] and r["p_boot_medians"] < 0.05
-    assert r["seed"] == 7 and r["n_boot"] == 1000 and r["outlier_rule"] == "none"
-    assert "dependent" in r["pooled_caveat"]
+        ci = getattr(r, k + "_ci")
+        lo, hi = ci.low, ci.high
+        assert lo < getattr(r, k) < hi and lo > 1.0      # true speedup 1.25, CI above 1
+    assert r.hl_ratio == pytest.approx(math.exp(r.hl_log_shift))
+    assert r.prob_superiority == pytest.approx((r.cliffs_delta + 1) / 2)
+    assert r.significant and r.p_boot_medians < 0.05
+    assert r.seed == 7 and r.n_boot == 1000 and r.outlier_rule == "none"
+    assert "dependent" in r.pooled_caveat
     d = S.describe(cmp_data)
     row = d[d["mechanism"] == "eventfd"].iloc[0]
-    assert r["median_baseline_us"] == pytest.approx(row["median_us"])
-    assert r["mean_baseline_us"] == pytest.approx(row["mean_us"])
+    assert r.median_baseline_us == pytest.approx(row["median_us"])
+    assert r.mean_baseline_us == pytest.approx(row["mean_us"])
 
 
 def test_compare_deterministic(cmp_data):
     a = S.compare(cmp_data, "uintr_event", n_boot=1000, seed=3, outliers="tukey")
     b = S.compare(cmp_data.copy(), "uintr_event", n_boot=1000, seed=3, outliers="tukey")
-    assert json.dumps(a) == json.dumps(b)
+    assert json.dumps(a.as_json()) == json.dumps(b.as_json())
     c = S.compare(cmp_data, "uintr_event", n_boot=1000, seed=4, outliers="tukey")
-    assert c["median_ratio_ci"] != a["median_ratio_ci"]
-    assert c["median_ratio"] == a["median_ratio"]
+    assert c.median_ratio_ci != a.median_ratio_ci
+    assert c.median_ratio == a.median_ratio
     pd.testing.assert_frame_equal(S.describe(cmp_data), S.describe(cmp_data.copy()))
 
 
@@ -330,8 +333,27 @@ def test_speedup_table(cmp_data):
     t = S.speedup_table([r, r])
     assert len(t) == 10
     row = t[t["measure"] == "median_ratio"].iloc[0]
-    assert (row["estimate"], [row["ci_low"], row["ci_high"]]) == (r["median_ratio"],
-                                                                 r["median_ratio_ci"])
+    assert (row["estimate"], [row["ci_low"], row["ci_high"]]) == (r.median_ratio,
+                                                                 r.median_ratio_ci.as_list())
+
+
+def test_comparison_is_typed_and_round_trips_through_json(cmp_data):
+    r = S.compare(cmp_data, "uintr_event", n_boot=1000)
+    assert isinstance(r, S.Comparison) and isinstance(r.median_ratio_ci, S.ConfidenceInterval)
+    j = r.as_json()
+    assert S.Comparison.from_json(json.loads(json.dumps(j))) == r
+    assert list(j)[:5] == ["platform", "mode", "mechanism", "baseline", "convention"]
+    assert j["median_ratio_ci"] == [r.median_ratio_ci.low, r.median_ratio_ci.high]
+    assert "p_holm" not in j and "significant_holm" not in j
+    with pytest.raises(ValueError, match="obj: not fields"):
+        S.Comparison.from_json({**j, "median_ci": [1, 2]})
+    row = r.as_row()
+    assert row["median_ratio_ci_low"] == r.median_ratio_ci.low and row["boots"] == "6/6"
+    assert row["p_holm"] is None and row["warnings"] == "; ".join(r.warnings)
+    ci = S.ConfidenceInterval(1.1, 1.3)
+    assert ci.excludes(1) and ci.excludes(1.4) and not ci.excludes(1.2)
+    assert not S.ConfidenceInterval(None, 0.5).excludes(1)
+    assert S.ConfidenceInterval.of((float("nan"), 2)) == S.ConfidenceInterval(None, 2.0)
 
 
 def test_categorical_labels_and_narrow_dtypes(cmp_data):
@@ -343,7 +365,7 @@ def test_categorical_labels_and_narrow_dtypes(cmp_data):
     cat = cat.astype({"boot": "int16", "seq": "int32", "slept": "int8"})
     a = S.compare(cmp_data, "uintr_event", n_boot=1000)
     b = S.compare(cat, "uintr_event", n_boot=1000)
-    assert json.dumps(a) == json.dumps(b)
+    assert json.dumps(a.as_json()) == json.dumps(b.as_json())
     d = S.describe(cat)
     assert len(d) == 2 and list(d["mechanism"]) == ["eventfd", "uintr_event"]
     with pytest.raises(ValueError, match="mechanism"):
@@ -353,7 +375,7 @@ def test_categorical_labels_and_narrow_dtypes(cmp_data):
 def test_compare_few_boots_warns():
     df = synth(np.random.default_rng(1), boots=2, n=100)
     r = S.compare(df, "uintr_event", n_boot=1000)
-    assert any("cannot reach" in w for w in r["warnings"])
+    assert any("cannot reach" in w for w in r.warnings)
 
 
 # --------------------------------------------------------------------------

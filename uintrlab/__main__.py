@@ -74,7 +74,7 @@ def cmd_speedup(a) -> int:
     res = stats.compare(df, a.mechanism, baseline=a.baseline, mode=a.mode, platform=a.platform,
                         outliers=a.outliers, outlier_param=a.outlier_param, alpha=a.alpha,
                         n_boot=a.n_boot, seed=a.seed)
-    print(json.dumps(res, indent=2, allow_nan=False))
+    print(json.dumps(res.as_json(), indent=2, allow_nan=False))
     return 0
 
 

@@ -209,8 +209,8 @@ class Analysis:
     descriptives: pd.DataFrame         # valid messages after the primary outlier rule
     descriptives_valid: pd.DataFrame   # valid messages, no outlier rule (as the study)
     removed: pd.DataFrame              # outlier counts, every rule, every condition
-    results: list                      # compare() dicts, primary rule, with p_holm
-    results_by_rule: dict              # rule -> list of compare() dicts (same order)
+    results: list                      # stats.Comparison, primary rule, with p_holm
+    results_by_rule: dict              # rule label -> list of stats.Comparison (same order)
     speedups: pd.DataFrame             # one row per primary comparison
     sensitivity: pd.DataFrame          # one row per comparison and rule
     power: pd.DataFrame                # pivoted power table
@@ -250,35 +250,9 @@ def _label(rule, param):
 
 
 def speedup_rows(results: list) -> pd.DataFrame:
-    """The speedup table from compare() dicts (after :func:`stats.adjust_holm`)."""
-    rows = []
-    for r in results:
-        rows.append({
-            "platform": r["platform"], "mode": r["mode"], "mechanism": r["mechanism"],
-            "baseline": r["baseline"],
-            "boots": f"{r['n_boots_baseline']}/{r['n_boots_mechanism']}",
-            "messages": f"{r['n_messages_baseline']}/{r['n_messages_mechanism']}",
-            "removed": f"{r['removed_baseline']}/{r['removed_mechanism']}",
-            "median_baseline_us": r["median_baseline_us"],
-            "median_mechanism_us": r["median_mechanism_us"],
-            "median_ratio": r["median_ratio"],
-            "median_ratio_ci_low": r["median_ratio_ci"][0],
-            "median_ratio_ci_high": r["median_ratio_ci"][1],
-            "mean_ratio": r["mean_ratio"],
-            "mean_ratio_ci_low": r["mean_ratio_ci"][0],
-            "mean_ratio_ci_high": r["mean_ratio_ci"][1],
-            "hl_ratio": r["hl_ratio"], "hl_ratio_ci_low": r["hl_ratio_ci"][0],
-            "hl_ratio_ci_high": r["hl_ratio_ci"][1],
-            "cliffs_delta": r["cliffs_delta"],
-            "cliffs_delta_ci_low": r["cliffs_delta_ci"][0],
-            "cliffs_delta_ci_high": r["cliffs_delta_ci"][1],
-            "p_boot_medians": r["p_boot_medians"], "p_holm": r.get("p_holm"),
-            "significant_holm": r.get("significant_holm"),
-            "min_attainable_p": r["min_attainable_p"],
-            "p_pooled_mannwhitney": r["p_pooled_mannwhitney"],
-            "warnings": "; ".join(r["warnings"]),
-        })
-    return pd.DataFrame(rows)
+    """The speedup table: one :meth:`~uintrlab.stats.Comparison.as_row` per comparison
+    (after :func:`stats.adjust_holm`)."""
+    return pd.DataFrame([r.as_row() for r in results])
 
 
 def power_summary(power: pd.DataFrame) -> pd.DataFrame:
@@ -334,13 +308,13 @@ def analyse(samples: pd.DataFrame, params: Params, metas=None,
                                 seed=params.seed, confidence=params.confidence)
             by_rule[_label(r, prm)].append(res)
             res_rules.append(res)
-        ref = [x for x in res_rules if (x["outlier_rule"], x["outlier_param"])
+        ref = [x for x in res_rules if (x.outlier_rule, x.outlier_param)
                == (params.outliers, params.outlier_param)][0]
         # the reference of the sensitivity table is the primary rule; with a non-default
         # parameter the default-parameter row of the same rule is shown under its label
         tab = stats.sensitivity_table([ref] + [x for x in res_rules if x is not ref],
                                   reference=params.outliers, alpha=params.alpha)
-        tab.insert(0, "rule_label", [_label(x["outlier_rule"], x["outlier_param"])
+        tab.insert(0, "rule_label", [_label(x.outlier_rule, x.outlier_param)
                                      for x in [ref] + [x for x in res_rules if x is not ref]])
         tab.insert(0, "mechanism", m)
         tab.insert(0, "mode", mode)

@@ -338,7 +338,7 @@ def build_html(an: A.Analysis, samples: pd.DataFrame, *, command: str = "",
     parts.append(_provenance_section(an.metas, p.runs))
 
     # summary of the comparisons (data-driven sentences, no typed numbers)
-    sig = [r for r in an.results if r.get("significant_holm")]
+    sig = [r for r in an.results if r.significant_holm]
     parts.append("<h2>Summary</h2><ul>")
     parts.append(f"<li>{len(an.results)} comparisons with baseline <b>{esc(p.baseline)}</b> "
                  f"(primary outlier rule <b>{esc(A._label(p.outliers, p.outlier_param))}</b>); "

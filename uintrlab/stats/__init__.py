@@ -13,8 +13,8 @@ stats; stats.compare(...)``):
   :func:`percentile_interval`;
 * :mod:`.significance`: :func:`boot_median_test`, :func:`pooled_mannwhitney`,
   :func:`holm`, :func:`holm_reject`, :func:`adjust_holm`;
-* :mod:`.comparison`: :func:`compare` (one comparison, every estimate and test),
-  :func:`speedup_table`;
+* :mod:`.comparison`: :func:`compare` (one comparison, every estimate and test: a
+  :class:`Comparison` with :class:`ConfidenceInterval` fields), :func:`speedup_table`;
 * :mod:`.outlier_sensitivity`: :func:`sensitivity`, :func:`sensitivity_table`
   (does a conclusion survive every outlier rule);
 * :mod:`.power`: :func:`variance_components`, :func:`boots_needed`,
@@ -47,7 +47,7 @@ from __future__ import annotations
 
 from .bootstrap import STATISTICS, hierarchical_bootstrap, percentile_interval
 from .checks import DEFAULT_SEED, MIN_N_BOOT
-from .comparison import CONVENTION, compare, speedup_table
+from .comparison import CONVENTION, MEASURES, Comparison, ConfidenceInterval, compare, speedup_table
 from .descriptives import boot_median_intervals, describe
 from .estimators import cliffs_delta, hodges_lehmann, per_boot_medians
 from .outlier_sensitivity import sensitivity, sensitivity_table
@@ -58,7 +58,7 @@ from .significance import (POOLED_CAVEAT, adjust_holm, boot_median_test, holm, h
 __all__ = [
     "STATISTICS", "hierarchical_bootstrap", "percentile_interval",
     "DEFAULT_SEED", "MIN_N_BOOT",
-    "CONVENTION", "compare", "speedup_table",
+    "CONVENTION", "MEASURES", "Comparison", "ConfidenceInterval", "compare", "speedup_table",
     "boot_median_intervals", "describe",
     "cliffs_delta", "hodges_lehmann", "per_boot_medians",
     "sensitivity", "sensitivity_table",

@@ -1,8 +1,11 @@
 """One speedup comparison (a mechanism against a baseline in one platform and mode)
-with every estimate, interval and test, and the long table of estimates."""
+with every estimate, interval and test (:func:`compare`, a :class:`Comparison`), and
+the long table of estimates (:func:`speedup_table`)."""
 from __future__ import annotations
 
+import dataclasses
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -10,7 +13,7 @@ import pandas as pd
 from ..outliers import check_rule, outlier_mask
 from ..samples import check_samples, valid_mask
 from .bootstrap import hierarchical_bootstrap, percentile_interval
-from .checks import (DEFAULT_SEED, check_alpha, check_n_boot, check_seed, interval_or_none,
+from .checks import (DEFAULT_SEED, check_alpha, check_n_boot, check_seed, finite_or_none,
                      jsonable)
 from .estimators import hodges_lehmann
 from .significance import POOLED_CAVEAT, boot_median_test, pooled_mannwhitney
@@ -18,6 +21,150 @@ from .significance import POOLED_CAVEAT, boot_median_test, pooled_mannwhitney
 CONVENTION = ("ratios are baseline/mechanism (>1: mechanism faster); HL shift = "
               "median(log baseline - log mechanism) (>0: mechanism faster); "
               "Cliff's delta = P(baseline > mechanism) - P(baseline < mechanism)")
+#: the estimates that have an interval, in the order of the long table
+MEASURES = ("median_ratio", "mean_ratio", "hl_ratio", "cliffs_delta", "prob_superiority")
+
+
+@dataclass(frozen=True)
+class ConfidenceInterval:
+    """A percentile bootstrap interval; an end that is not a finite number is None."""
+    low: float | None
+    high: float | None
+
+    @classmethod
+    def of(cls, pair) -> "ConfidenceInterval":
+        """From ``(low, high)`` numbers (NaN or inf become None)."""
+        return cls(finite_or_none(pair[0]), finite_or_none(pair[1]))
+
+    def as_list(self) -> list:
+        return [self.low, self.high]
+
+    def excludes(self, value: float) -> bool:
+        """Both ends known and ``value`` outside ``[low, high]``."""
+        return (self.low is not None and self.high is not None
+                and (self.low > value or self.high < value))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Everything about one speedup comparison (:func:`compare`).
+
+    Ratios are baseline/mechanism (> 1: the mechanism is faster); ``*_ci`` are
+    :class:`ConfidenceInterval` of the hierarchical bootstrap. Numbers that are not
+    finite are None. ``p_holm`` and ``significant_holm`` are set by
+    :func:`uintrlab.stats.adjust_holm` (None before). :meth:`as_json` is the JSON
+    object (``python -m uintrlab speedup`` prints it), :meth:`as_row` one row of the
+    speedup table.
+    """
+    # identification
+    platform: str
+    mode: str
+    mechanism: str
+    baseline: str
+    convention: str
+    # counts per group
+    n_boots_baseline: int
+    n_messages_baseline: int
+    n_valid_baseline: int
+    failures_baseline: int
+    warmup_excluded_baseline: int
+    unverified_sleep_baseline: int
+    removed_baseline: int
+    n_boots_mechanism: int
+    n_messages_mechanism: int
+    n_valid_mechanism: int
+    failures_mechanism: int
+    warmup_excluded_mechanism: int
+    unverified_sleep_mechanism: int
+    removed_mechanism: int
+    # the outlier rule
+    outlier_rule: str
+    outlier_param: float | None
+    outlier_scope: str
+    # estimates and intervals
+    median_baseline_us: float | None
+    median_mechanism_us: float | None
+    median_ratio: float | None
+    median_ratio_ci: ConfidenceInterval
+    mean_baseline_us: float | None
+    mean_mechanism_us: float | None
+    mean_ratio: float | None
+    mean_ratio_ci: ConfidenceInterval
+    hl_log_shift: float | None
+    hl_log_shift_ci: ConfidenceInterval
+    hl_ratio: float | None
+    hl_ratio_ci: ConfidenceInterval
+    cliffs_delta: float | None
+    cliffs_delta_ci: ConfidenceInterval
+    prob_superiority: float | None
+    prob_superiority_ci: ConfidenceInterval
+    # tests
+    boot_test: str
+    boot_test_statistic: float | None
+    p_boot_medians: float | None
+    min_attainable_p: float | None
+    alpha: float
+    significant: bool
+    pooled_mannwhitney_u: float | None
+    p_pooled_mannwhitney: float | None
+    pooled_caveat: str
+    # the bootstrap
+    bootstrap_method: str
+    n_boot: int
+    seed: int
+    confidence: float
+    resample_messages: bool
+    bin_width: float | None
+    warnings: tuple[str, ...]
+    # Holm's correction across a family (adjust_holm)
+    p_holm: float | None = None
+    significant_holm: bool | None = None
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "Comparison":
+        """The inverse of :meth:`as_json`."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(obj) - names)
+        if unknown:
+            raise ValueError(f"obj: not fields of a Comparison: {unknown}")
+        kw = dict(obj)
+        for k in names:
+            if k.endswith("_ci") and k in kw and not isinstance(kw[k], ConfidenceInterval):
+                kw[k] = ConfidenceInterval(*kw[k])
+        kw["warnings"] = tuple(kw.get("warnings", ()))
+        return cls(**kw)
+
+    def as_json(self) -> dict:
+        """A JSON object: every field in order, intervals as ``[low, high]``, warnings as
+        a list; ``p_holm``/``significant_holm`` only once set."""
+        out = {}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if f.name in ("p_holm", "significant_holm") and v is None:
+                continue
+            out[f.name] = (v.as_list() if isinstance(v, ConfidenceInterval)
+                           else list(v) if f.name == "warnings" else v)
+        return out
+
+    def as_row(self) -> dict:
+        """One row of the speedup table (``Analysis.speedups``): flat columns, each
+        interval as ``<measure>_ci_low``/``_ci_high``, counts as ``baseline/mechanism``."""
+        row = {"platform": self.platform, "mode": self.mode, "mechanism": self.mechanism,
+               "baseline": self.baseline,
+               "boots": f"{self.n_boots_baseline}/{self.n_boots_mechanism}",
+               "messages": f"{self.n_messages_baseline}/{self.n_messages_mechanism}",
+               "removed": f"{self.removed_baseline}/{self.removed_mechanism}",
+               "median_baseline_us": self.median_baseline_us,
+               "median_mechanism_us": self.median_mechanism_us}
+        for m in ("median_ratio", "mean_ratio", "hl_ratio", "cliffs_delta"):
+            ci = getattr(self, m + "_ci")
+            row.update({m: getattr(self, m), m + "_ci_low": ci.low, m + "_ci_high": ci.high})
+        row.update({"p_boot_medians": self.p_boot_medians, "p_holm": self.p_holm,
+                    "significant_holm": self.significant_holm,
+                    "min_attainable_p": self.min_attainable_p,
+                    "p_pooled_mannwhitney": self.p_pooled_mannwhitney,
+                    "warnings": "; ".join(self.warnings)})
+        return row
 
 
 def _select(samples, column, value, name, within=None):
@@ -32,8 +179,8 @@ def compare(samples: pd.DataFrame, mechanism: str, baseline: str = "eventfd",
             outliers: str = "none", outlier_param=None, alpha: float = 0.05,
             n_boot: int = 2000, seed: int = DEFAULT_SEED, confidence: float = 0.95,
             boot_test: str = "mannwhitney", resample_messages: bool = True,
-            bin_width: float = 2e-3) -> dict:
-    """Everything about one speedup comparison, as a JSON-serializable dict.
+            bin_width: float = 2e-3) -> Comparison:
+    """Everything about one speedup comparison, a :class:`Comparison`.
 
     Compares ``mechanism`` against ``baseline`` for one ``(platform, mode)``.
     ``platform=None`` is allowed when the data hold one platform for that
@@ -41,8 +188,8 @@ def compare(samples: pd.DataFrame, mechanism: str, baseline: str = "eventfd",
     ``outlier_param``) is applied per condition, pooled over boots, before
     every estimate and test.
 
-    Keys (ratios are baseline/mechanism, > 1: mechanism faster; ``*_ci`` are
-    ``[low, high]`` percentile intervals of the hierarchical bootstrap):
+    Fields (ratios are baseline/mechanism, > 1: mechanism faster; ``*_ci`` are
+    :class:`ConfidenceInterval` percentile intervals of the hierarchical bootstrap):
 
     * identification: platform, mode, mechanism, baseline, convention;
     * counts per group (suffix ``_baseline``/``_mechanism``): n_boots,
@@ -59,7 +206,7 @@ def compare(samples: pd.DataFrame, mechanism: str, baseline: str = "eventfd",
       pooled_mannwhitney_u, p_pooled_mannwhitney, pooled_caveat;
     * bootstrap: bootstrap_method, n_boot, seed, confidence,
       resample_messages, bin_width;
-    * warnings: list of strings (few boots, ...).
+    * warnings: strings (few boots, ...).
     """
     check_samples(samples)
     alpha = check_alpha(alpha)
@@ -148,14 +295,14 @@ def compare(samples: pd.DataFrame, mechanism: str, baseline: str = "eventfd",
 
     res.update({
         "median_baseline_us": med_b / 1e3, "median_mechanism_us": med_m / 1e3,
-        "median_ratio": med_b / med_m, "median_ratio_ci": interval_or_none(ci_med),
+        "median_ratio": med_b / med_m, "median_ratio_ci": ConfidenceInterval.of(ci_med),
         "mean_baseline_us": mean_b / 1e3, "mean_mechanism_us": mean_m / 1e3,
-        "mean_ratio": mean_b / mean_m, "mean_ratio_ci": interval_or_none(ci_mean),
-        "hl_log_shift": hl, "hl_log_shift_ci": interval_or_none(ci_hl),
-        "hl_ratio": math.exp(hl), "hl_ratio_ci": interval_or_none(np.exp(ci_hl)),
-        "cliffs_delta": pooled["cliffs_delta"], "cliffs_delta_ci": interval_or_none(ci_cd),
+        "mean_ratio": mean_b / mean_m, "mean_ratio_ci": ConfidenceInterval.of(ci_mean),
+        "hl_log_shift": hl, "hl_log_shift_ci": ConfidenceInterval.of(ci_hl),
+        "hl_ratio": math.exp(hl), "hl_ratio_ci": ConfidenceInterval.of(np.exp(ci_hl)),
+        "cliffs_delta": pooled["cliffs_delta"], "cliffs_delta_ci": ConfidenceInterval.of(ci_cd),
         "prob_superiority": pooled["prob_superiority"],
-        "prob_superiority_ci": interval_or_none(((ci_cd[0] + 1) / 2, (ci_cd[1] + 1) / 2)),
+        "prob_superiority_ci": ConfidenceInterval.of(((ci_cd[0] + 1) / 2, (ci_cd[1] + 1) / 2)),
         "boot_test": test["method"], "boot_test_statistic": test["statistic"],
         "p_boot_medians": test["p_value"], "min_attainable_p": test["min_attainable_p"],
         "alpha": alpha, "significant": bool(test["p_value"] < alpha),
@@ -170,23 +317,23 @@ def compare(samples: pd.DataFrame, mechanism: str, baseline: str = "eventfd",
         "bin_width": boot["bin_width"],
         "warnings": warnings,
     })
-    return jsonable(res)
+    return Comparison.from_json(jsonable(res))
 
 
 def speedup_table(results) -> pd.DataFrame:
-    """Long table of the estimates in one or more :func:`compare` dicts (for
+    """Long table of the estimates in one or more :class:`Comparison` (for
     forest plots and reports): platform, mode, mechanism, baseline,
     outlier_rule, measure (median_ratio, mean_ratio, hl_ratio,
     cliffs_delta, prob_superiority), estimate, ci_low, ci_high,
     p_boot_medians.  Ratios follow the baseline/mechanism convention."""
-    if isinstance(results, dict):
+    if isinstance(results, Comparison):
         results = [results]
     rows = []
     for r in results:
-        for m in ("median_ratio", "mean_ratio", "hl_ratio", "cliffs_delta", "prob_superiority"):
-            lo, hi = r[m + "_ci"]
-            rows.append({k: r[k] for k in ("platform", "mode", "mechanism", "baseline",
-                                           "outlier_rule")}
-                        | {"measure": m, "estimate": r[m], "ci_low": lo, "ci_high": hi,
-                           "p_boot_medians": r["p_boot_medians"]})
+        for m in MEASURES:
+            ci = getattr(r, m + "_ci")
+            rows.append({"platform": r.platform, "mode": r.mode, "mechanism": r.mechanism,
+                         "baseline": r.baseline, "outlier_rule": r.outlier_rule,
+                         "measure": m, "estimate": getattr(r, m), "ci_low": ci.low,
+                         "ci_high": ci.high, "p_boot_medians": r.p_boot_medians})
     return pd.DataFrame(rows)

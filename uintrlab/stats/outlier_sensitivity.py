@@ -64,33 +64,33 @@ def sensitivity(samples: pd.DataFrame, mechanism: str, baseline: str = "eventfd"
 
 def sensitivity_table(results, reference: str = "none", alpha: float = 0.05) -> pd.DataFrame:
     """The table of :func:`sensitivity` from :func:`uintrlab.stats.compare`
-    results of *one* comparison under several outlier rules (one dict per
-    rule; the ``reference`` rule must be among them).  Lets a caller that
+    results of *one* comparison under several outlier rules (one per rule;
+    the ``reference`` rule must be among them).  Lets a caller that
     already holds the results (the report) avoid recomputing them."""
     results = list(results)
     if not results:
         raise ValueError("results is empty")
-    keys = {(r["platform"], r["mode"], r["mechanism"], r["baseline"]) for r in results}
+    keys = {(r.platform, r.mode, r.mechanism, r.baseline) for r in results}
     if len(keys) != 1:
         raise ValueError(f"results must come from one comparison, got {sorted(keys)}")
     rows = []
     for res in results:
-        r = res["median_ratio"]
+        r = res.median_ratio
         direction = ("mechanism faster" if r > 1 else
                      "baseline faster" if r < 1 else "equal")
-        lo, hi = res["median_ratio_ci"]
         rows.append({
-            "rule": res["outlier_rule"], "param": res["outlier_param"],
-            "removed_baseline": res["removed_baseline"],
-            "removed_mechanism": res["removed_mechanism"],
-            "median_ratio": r, "median_ratio_ci_low": lo, "median_ratio_ci_high": hi,
-            "mean_ratio": res["mean_ratio"], "hl_ratio": res["hl_ratio"],
-            "cliffs_delta": res["cliffs_delta"],
-            "p_boot_medians": res["p_boot_medians"],
-            "p_pooled_mannwhitney": res["p_pooled_mannwhitney"],
-            "ci_excludes_one": bool(lo is not None and hi is not None and (lo > 1 or hi < 1)),
+            "rule": res.outlier_rule, "param": res.outlier_param,
+            "removed_baseline": res.removed_baseline,
+            "removed_mechanism": res.removed_mechanism,
+            "median_ratio": r, "median_ratio_ci_low": res.median_ratio_ci.low,
+            "median_ratio_ci_high": res.median_ratio_ci.high,
+            "mean_ratio": res.mean_ratio, "hl_ratio": res.hl_ratio,
+            "cliffs_delta": res.cliffs_delta,
+            "p_boot_medians": res.p_boot_medians,
+            "p_pooled_mannwhitney": res.p_pooled_mannwhitney,
+            "ci_excludes_one": bool(res.median_ratio_ci.excludes(1)),
             "direction": direction,
-            "significant": bool(res["p_boot_medians"] < alpha),
+            "significant": bool(res.p_boot_medians < alpha),
         })
     df = pd.DataFrame(rows)
     if reference not in set(df["rule"]):

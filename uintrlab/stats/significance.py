@@ -2,6 +2,7 @@
 reported with its caveat) and Holm's correction across a family of comparisons."""
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Sequence
 
@@ -105,13 +106,14 @@ def holm_reject(p_values, alpha: float = 0.05) -> np.ndarray:
     return holm(p_values) <= alpha
 
 
-def adjust_holm(results: Sequence[dict], alpha: float = 0.05,
+def adjust_holm(results: Sequence, alpha: float = 0.05,
                 key: str = "p_boot_medians") -> list:
-    """Holm across a report's comparisons: returns copies of the
-    :func:`compare` dicts with ``p_holm`` and ``significant_holm`` added."""
+    """Holm across a report's comparisons: copies of the
+    :class:`~uintrlab.stats.comparison.Comparison` results with ``p_holm`` and
+    ``significant_holm`` set (``key``: the field holding the p-value)."""
     alpha = check_alpha(alpha)
     if len(results) == 0:
         return []
-    adj = holm([r[key] for r in results])
-    return [dict(r, p_holm=float(a), significant_holm=bool(a <= alpha))
+    adj = holm([getattr(r, key) for r in results])
+    return [dataclasses.replace(r, p_holm=float(a), significant_holm=bool(a <= alpha))
             for r, a in zip(results, adj)]
