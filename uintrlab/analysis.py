@@ -219,7 +219,7 @@ class Analysis:
     seconds: dict = field(default_factory=dict)
 
 
-def plan_comparisons(samples: pd.DataFrame, baseline: str):
+def comparisons_with_baseline(samples: pd.DataFrame, baseline: str):
     """``(comparisons, skipped)``: the (platform, mode, mechanism) triples to compare with
     the baseline, in a fixed order, and a sentence for every platform and mode without
     the baseline (whose mechanisms therefore cannot be compared)."""
@@ -287,7 +287,7 @@ def analyse(samples: pd.DataFrame, params: Params, metas=None,
     secs["descriptives"] = time.monotonic() - t
 
     t = time.monotonic()
-    comps, skipped = plan_comparisons(samples, params.baseline)
+    comps, skipped = comparisons_with_baseline(samples, params.baseline)
     by_rule = {_label(r, p): [] for r, p in rules}
     sens = []
     plat = samples["platform"].to_numpy()
@@ -450,7 +450,7 @@ def study_subset(samples: pd.DataFrame, platform: str = study.STUDY_PLATFORM,
     return sub
 
 
-def study_tables(an: Analysis, platform: str = "tcg",
+def study_tables(an: Analysis, platform: str = study.STUDY_PLATFORM,
                  study_path=None) -> dict:
     """The study's numbers beside ours (see :func:`uintrlab.study.study_vs_ours`): our
     side with no outlier rule, as the study removed none (failures aside)."""

@@ -37,7 +37,8 @@ import pandas as pd
 from scipy import stats as _st
 
 STUDY_FILE = "seed-results.csv"
-STUDY_COLUMNS = ("method", "mode", "messages_sent", "messages_counted", "message_size",
+#: the columns the study's file (seed-results.csv) must have
+STUDY_FILE_COLUMNS = ("method", "mode", "messages_sent", "messages_counted", "message_size",
                  "total_ms", "mean_us", "min_us", "max_us", "std_us", "rate_msg_s",
                  "platform")
 CAVEAT = ("one pooled series per method treated as independent messages (boots not "
@@ -65,7 +66,7 @@ def load_study(path: str | Path | None = None) -> pd.DataFrame:
     if not p.is_file():
         raise ValueError(f"path: study file not found: {p}")
     df = pd.read_csv(p)
-    missing = [c for c in STUDY_COLUMNS if c not in df.columns]
+    missing = [c for c in STUDY_FILE_COLUMNS if c not in df.columns]
     if missing:
         raise ValueError(f"path: {p} lacks column(s) {missing}")
     df["dropped"] = df["messages_sent"] - df["messages_counted"]

@@ -47,10 +47,6 @@ def finite_or_none(x):
     return x if math.isfinite(x) else None
 
 
-def interval_or_none(pair):
-    return [finite_or_none(pair[0]), finite_or_none(pair[1])]
-
-
 def jsonable(obj):
     """``obj`` with numpy scalars and arrays as Python numbers and lists, NaN/inf as
     None, and dict keys as strings."""
