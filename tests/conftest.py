@@ -71,3 +71,14 @@ def tiny_run(tmp_path_factory):
     return write_synthetic_run(tmp_path_factory.mktemp("tiny") / "tiny",
                                spec={"tcg": {"blocking": {"eventfd": 150e3, "uintr_event": 80e3}}},
                                boots=2, n=60)
+
+
+@pytest.fixture(scope="session")
+def analysed(synthetic_run):
+    """``(samples, Analysis)`` of the synthetic run (n_boot 1000), computed once for every
+    test file that reads an analysis (test_analysis, test_plots)."""
+    from uintrlab import analysis as A
+
+    p = A.validate_params(str(synthetic_run), n_boot=1000)
+    metas, s = A.load(p)
+    return s, A.analyse(s, p, metas)

@@ -68,13 +68,7 @@ def test_latest_run(tmp_path):
 
 
 # ---------------------------------------------------------------- the analysis
-@pytest.fixture(scope="module")
-def analysed(synthetic_run):
-    p = A.validate_params(str(synthetic_run), n_boot=1000)
-    metas, s = A.load(p)
-    return s, A.analyse(s, p, metas)
-
-
+# ``analysed``: conftest.py (shared with test_plots)
 def test_plan_handles_missing_baseline_and_any_names(analysed):
     s, an = analysed
     comps = [(r.platform, r.mode, r.mechanism) for r in an.results]
