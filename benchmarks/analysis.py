@@ -1,7 +1,8 @@
 """Wall time and peak memory of the full analysis of a run (prints numbers; not a test).
 
     .venv/bin/python benchmarks/analysis.py RUN_DIR [--code DIR] [--dump FILE]
-                                            [--n-boot N] [--seed S] [--no-speedup]
+                                            [--n-boot N] [--seed S] [--outliers RULE]
+                                            [--outlier-param X] [--no-speedup]
 
 Measures, each in a fresh Python process started from the code at DIR (default: this
 checkout; give an older checkout to measure that version on the same data):
@@ -40,8 +41,10 @@ t0 = time.monotonic()
 from uintrlab import analysis as A
 t_import = time.monotonic() - t0
 run, dump, n_boot, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+outliers, outlier_param = sys.argv[5], (float(sys.argv[6]) if sys.argv[6] else None)
 t = time.monotonic()
-p = A.validate_params(run, n_boot=n_boot, seed=seed)
+p = A.validate_params(run, n_boot=n_boot, seed=seed, outliers=outliers,
+                      outlier_param=outlier_param)
 metas, s = A.load(p)
 t_load = time.monotonic() - t
 t = time.monotonic()
@@ -58,7 +61,7 @@ if dump:
                      "tables": tables, "results": [plain(r) for r in an.results],
                      "results_by_rule": {k: [plain(r) for r in v]
                                          for k, v in an.results_by_rule.items()}}, f)
-print(json.dumps({"messages": len(s), "import_s": t_import, "load_s": t_load,
+print(json.dumps({"module": A.__file__, "messages": len(s), "import_s": t_import, "load_s": t_load,
                   "analyse_s": t_analyse, "phases": an.seconds, "ru_maxrss": rss}))
 """
 
@@ -92,12 +95,14 @@ def _pss(pid: int) -> int:
     return 0
 
 
-def measure(argv: list[str], env: dict) -> tuple[subprocess.CompletedProcess, float, int, int]:
-    """Run argv; return (process, wall seconds, peak summed PSS of its tree, number of
-    processes seen in the tree)."""
+def measure(argv: list[str], env: dict, cwd: Path) -> tuple[subprocess.CompletedProcess, float,
+                                                          int, int]:
+    """Run argv in cwd (the checkout measured: ``python -c`` puts the working directory
+    first on sys.path); return (process, wall seconds, peak summed PSS of its tree,
+    number of processes seen in the tree)."""
     t = time.monotonic()
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
     peak, procs, done = [0], [1], threading.Event()
 
     def sample():
@@ -153,6 +158,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--dump", default=None, help="write the analysis' numbers here (pickle)")
     ap.add_argument("--n-boot", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=12345)
+    ap.add_argument("--outliers", default="none", help="primary outlier rule")
+    ap.add_argument("--outlier-param", type=float, default=None)
     ap.add_argument("--no-speedup", action="store_true", help="skip the speedup command")
     a = ap.parse_args(argv)
     run, code = Path(a.run).resolve(), Path(a.code).resolve()
@@ -171,12 +178,18 @@ def main(argv: list[str]) -> int:
 
     dump = a.dump and str(Path(a.dump).resolve())
     p, wall, pss, procs = measure([sys.executable, "-c", CHILD, str(run), dump or "",
-                                   str(a.n_boot), str(a.seed)], env)
+                                   str(a.n_boot), str(a.seed), a.outliers,
+                                   "" if a.outlier_param is None else str(a.outlier_param)],
+                                  env, code)
     if p.returncode:
         print(p.stderr, file=sys.stderr)
         return p.returncode
     r = json.loads(p.stdout.strip().splitlines()[-1])
-    print(f"full analysis of {r['messages']:,} messages (n_boot {a.n_boot}, seed {a.seed}):")
+    if not Path(r["module"]).resolve().is_relative_to(code):
+        print(f"error: measured {r['module']}, not the code under {code}", file=sys.stderr)
+        return 1
+    print(f"full analysis of {r['messages']:,} messages (n_boot {a.n_boot}, seed {a.seed}, "
+          f"outliers {a.outliers}{'' if a.outlier_param is None else f'({a.outlier_param:g})'}):")
     print(f"  wall time   {r['load_s'] + r['analyse_s']:7.1f} s  (load {r['load_s']:.1f} s, "
           f"analyse {r['analyse_s']:.1f} s; process incl. imports {wall:.1f} s)")
     print("  phases      " + ", ".join(f"{k} {v:.1f} s" for k, v in r["phases"].items()))
@@ -188,7 +201,7 @@ def main(argv: list[str]) -> int:
     if not a.no_speedup:
         args = speedup_args(run)
         p, wall, pss, procs = measure([sys.executable, "-c", CLI, "speedup", str(run), *args],
-                                      env)
+                                      env, code)
         if p.returncode:
             print(p.stderr, file=sys.stderr)
             return p.returncode

@@ -2,6 +2,7 @@
 """Do two code versions compute the same analysis, to the last digit?
 
     scripts/compare-analyses.py --old DIR --new DIR RUN_DIR [--n-boot N] [--seed S]
+                                [--outliers RULE] [--outlier-param X] [--keep DIR]
     scripts/compare-analyses.py A.pkl B.pkl
 
 The first form runs the full analysis of RUN_DIR with the code of each checkout (old,
@@ -80,10 +81,10 @@ def compare_dumps(old: dict, new: dict) -> tuple[list[str], list[str]]:
     return out, summary
 
 
-def dump_with(code: Path, run: Path, dump: Path, n_boot: int, seed: int) -> None:
+def dump_with(code: Path, run: Path, dump: Path, n_boot: int, seed: int, extra: list) -> None:
     argv = [sys.executable, str(ROOT / "benchmarks" / "analysis.py"), str(run), "--code",
             str(code), "--dump", str(dump), "--n-boot", str(n_boot), "--seed", str(seed),
-            "--no-speedup"]
+            "--no-speedup", *extra]
     print("$ " + " ".join(argv), flush=True)
     subprocess.run(argv, check=True)
 
@@ -96,6 +97,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--new", default=str(ROOT), help="checkout of the new code (default: this)")
     ap.add_argument("--n-boot", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=12345)
+    ap.add_argument("--outliers", default="none", help="primary outlier rule")
+    ap.add_argument("--outlier-param", type=float, default=None)
     ap.add_argument("--keep", default=None, help="directory for the dumps (default: temporary)")
     a = ap.parse_args(argv)
     if a.old:
@@ -105,7 +108,10 @@ def main(argv: list[str]) -> int:
         tmp.mkdir(parents=True, exist_ok=True)
         paths = [tmp / "old.pkl", tmp / "new.pkl"]
         for code, path in zip((a.old, a.new), paths):
-            dump_with(Path(code).resolve(), Path(a.inputs[0]).resolve(), path, a.n_boot, a.seed)
+            extra = ["--outliers", a.outliers] + ([] if a.outlier_param is None else
+                                                  ["--outlier-param", str(a.outlier_param)])
+            dump_with(Path(code).resolve(), Path(a.inputs[0]).resolve(), path, a.n_boot, a.seed,
+                      extra)
     elif len(a.inputs) == 2:
         paths = [Path(p) for p in a.inputs]
     else:
