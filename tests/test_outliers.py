@@ -7,6 +7,7 @@ import pytest
 
 from uintrlab import outliers as O
 from uintrlab import stats as S
+from uintrlab.samples import valid_mask
 
 
 def frame(rng, *, conds=(("eventfd", 0.0), ("uintr_event", -0.4)), boots=5, n=400,
@@ -42,7 +43,7 @@ def data():
 @pytest.mark.parametrize("rule,param", [("tukey", 1.5), ("mad", 3.5), ("trim", 1.0)])
 def test_rule_removes_injected_and_keeps_bulk(data, rule, param):
     keep, removed = O.outlier_mask(data, rule, param)
-    valid = O.valid_mask(data)
+    valid = valid_mask(data)
     inj = data["injected"].to_numpy()
     assert inj.sum() > 10
     assert not keep[inj].any(), "every injected outlier is removed"
@@ -67,7 +68,7 @@ def test_low_side_outliers_tukey_and_mad():
 
 def test_rule_none_keeps_all_valid(data):
     keep, removed = O.outlier_mask(data, "none")
-    assert (keep == O.valid_mask(data)).all()
+    assert (keep == valid_mask(data)).all()
     assert (removed["removed"] == 0).all() and removed["param"].isna().all()
 
 

@@ -225,6 +225,36 @@ def test_hodges_lehmann_with_ties():
     assert S.hodges_lehmann(x2, y2, max_pairs=10) == pytest.approx(brute, abs=1e-12)
 
 
+@pytest.mark.parametrize("kind", ["normal", "discrete", "outliers"])
+def test_hodges_lehmann_large_sample_bracket_is_exact(kind):
+    # m >= 8192 x's: the bracket is first narrowed with counts from every s-th x
+    rng = np.random.default_rng(5)
+    m, n = 9000, 301
+    if kind == "normal":
+        x, y = rng.normal(0.1, 1, m), rng.normal(0, 1.3, n)
+    elif kind == "discrete":             # log of integer latencies: many tied differences
+        x = np.log(rng.integers(3000, 3100, m).astype(float))
+        y = np.log(rng.integers(2900, 3000, n).astype(float))
+    else:
+        x = np.r_[rng.lognormal(8, 0.3, m - 3), 1e9, 2e9, 1.0]
+        y = np.r_[rng.lognormal(7.9, 0.5, n - 1), 5e8]
+    brute = np.median(np.subtract.outer(x, y))
+    assert S.hodges_lehmann(x, y, max_pairs=1000) == brute
+    assert S.hodges_lehmann_sorted(np.sort(x), np.sort(y), max_pairs=1000) == brute
+    assert S.hodges_lehmann_sorted(x, y, max_pairs=1000) == brute     # not sorted: sorted
+
+
+def test_boot_index_is_numpy_unique_inverse():
+    rng = np.random.default_rng(2)
+    for dtype in (np.int16, np.int64, np.uint8, np.float64):
+        b = rng.choice([3, 7, 8, 20], size=500).astype(dtype)
+        ref = np.unique(b, return_inverse=True)[1]
+        got = B._boot_index(b)
+        assert got.dtype == ref.dtype and np.array_equal(got, ref)
+    sparse = np.array([30000, -30000, 5], dtype=np.int16)
+    assert B._boot_index(sparse).tolist() == [2, 0, 1]
+
+
 def test_holm_hand_example():
     # p = [0.01, 0.04, 0.03, 0.005], m = 4
     # sorted 0.005, 0.01, 0.03, 0.04 -> x4, x3, x2, x1 = 0.02, 0.03, 0.06, 0.04

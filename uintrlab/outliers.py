@@ -45,7 +45,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .samples import check_samples, condition_indices, log_latency, valid_mask
+from .samples import check_stats_samples, log_latency, split_conditions
 
 RULES = ("none", "tukey", "mad", "trim")
 DEFAULT_PARAMS = {"none": None, "tukey": 1.5, "mad": 3.5, "trim": 1.0}
@@ -135,26 +135,36 @@ def outlier_mask(samples: pd.DataFrame, rule: str = "none", param=None):
         mechanism, mode, rule, param, n_valid, removed, removed_low,
         removed_high, removed_frac, lower_us, upper_us`` (fences in us).
     """
-    check_samples(samples)
+    check_stats_samples(samples)
     rule, param = check_rule(rule, param)
-    valid = valid_mask(samples)
-    lat = samples["latency_ns"].to_numpy().astype(np.float64)
+    conds = split_conditions(samples, rows=True)
+    keeps, removed = rule_keeps(conds, rule, param)
     keep = np.zeros(len(samples), dtype=bool)
-    rows = []
-    for key, idx in condition_indices(samples).items():
-        vidx = idx[valid[idx]]
-        k, lo, hi = rule_keep(lat[vidx], rule, param)
-        keep[vidx] = k
-        dropped = lat[vidx][~k]
-        med = np.median(lat[vidx]) if vidx.size else np.nan
+    for key, c in conds.items():
+        keep[c.valid_rows] = keeps[key]
+    return keep, removed
+
+
+def rule_keeps(conditions: dict, rule: str = "none", param=None) -> tuple[dict, pd.DataFrame]:
+    """:func:`outlier_mask` on conditions already split
+    (:func:`uintrlab.samples.split_conditions`): ``({key: keep}, removed)``, each keep
+    aligned with that condition's valid messages."""
+    rule, param = check_rule(rule, param)
+    keeps, rows = {}, []
+    for key, c in conditions.items():
+        lat = c.latency_ns
+        k, lo, hi = rule_keep(lat, rule, param)
+        keeps[key] = k
+        dropped = lat[~k]
+        med = np.median(lat) if lat.size else np.nan
         rows.append({
             "platform": key[0], "mechanism": key[1], "mode": key[2],
             "rule": rule, "param": param,
-            "n_valid": int(vidx.size),
+            "n_valid": int(lat.size),
             "removed": int((~k).sum()),
             "removed_low": int((dropped < med).sum()),
             "removed_high": int((dropped >= med).sum()),
-            "removed_frac": float((~k).mean()) if vidx.size else np.nan,
+            "removed_frac": float((~k).mean()) if lat.size else np.nan,
             "lower_us": lo / 1e3, "upper_us": hi / 1e3,
         })
-    return keep, pd.DataFrame(rows)
+    return keeps, pd.DataFrame(rows)

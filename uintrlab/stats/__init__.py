@@ -47,22 +47,29 @@ from __future__ import annotations
 
 from .bootstrap import STATISTICS, hierarchical_bootstrap, percentile_interval
 from .checks import DEFAULT_SEED, MIN_N_BOOT
-from .comparison import CONVENTION, MEASURES, Comparison, ConfidenceInterval, compare, speedup_table
-from .descriptives import boot_median_intervals, describe
-from .estimators import cliffs_delta, hodges_lehmann, per_boot_medians
+from .comparison import (CONVENTION, MEASURES, Comparison, ComparisonGroup, ConfidenceInterval,
+                         SortedCondition, check_selection, compare, compare_groups,
+                         speedup_table)
+from .descriptives import (boot_median_intervals, boot_median_intervals_conditions, describe,
+                           describe_conditions)
+from .estimators import cliffs_delta, hodges_lehmann, hodges_lehmann_sorted, per_boot_medians
 from .outlier_sensitivity import sensitivity, sensitivity_table
-from .power import boots_needed, messages_needed, power_table, variance_components
+from .power import (boots_needed, messages_needed, power_table, power_table_conditions,
+                    variance_components)
 from .significance import (POOLED_CAVEAT, adjust_holm, boot_median_test, holm, holm_reject,
                            pooled_mannwhitney)
 
 __all__ = [
     "STATISTICS", "hierarchical_bootstrap", "percentile_interval",
     "DEFAULT_SEED", "MIN_N_BOOT",
-    "CONVENTION", "MEASURES", "Comparison", "ConfidenceInterval", "compare", "speedup_table",
-    "boot_median_intervals", "describe",
-    "cliffs_delta", "hodges_lehmann", "per_boot_medians",
+    "CONVENTION", "MEASURES", "Comparison", "ComparisonGroup", "ConfidenceInterval",
+    "SortedCondition", "check_selection", "compare", "compare_groups", "speedup_table",
+    "boot_median_intervals", "boot_median_intervals_conditions", "describe",
+    "describe_conditions",
+    "cliffs_delta", "hodges_lehmann", "hodges_lehmann_sorted", "per_boot_medians",
     "sensitivity", "sensitivity_table",
-    "boots_needed", "messages_needed", "power_table", "variance_components",
+    "boots_needed", "messages_needed", "power_table", "power_table_conditions",
+    "variance_components",
     "POOLED_CAVEAT", "adjust_holm", "boot_median_test", "holm", "holm_reject",
     "pooled_mannwhitney",
 ]

@@ -59,6 +59,21 @@ from .checks import DEFAULT_SEED, check_alpha, check_n_boot, check_seed
 STATISTICS = ("median_ratio", "mean_ratio", "hl_log_shift", "cliffs_delta")
 
 
+def _boot_index(boots) -> np.ndarray:
+    """``np.unique(boots, return_inverse=True)[1]``: each boot's rank among the boots
+    present; for integer labels by a table lookup instead of a sort."""
+    b = np.asarray(boots)
+    if b.dtype.kind not in "iu" or b.size == 0:
+        return np.unique(b, return_inverse=True)[1]
+    lo = int(b.min())
+    span = int(b.max()) - lo + 1
+    if span > 4 * b.size + 1024:                     # sparse labels: sorting is cheaper
+        return np.unique(b, return_inverse=True)[1]
+    off = b.astype(np.intp) - lo
+    rank = np.cumsum(np.bincount(off, minlength=span) > 0, dtype=np.intp) - 1
+    return rank[off]
+
+
 class _Group:
     """One condition's valid latencies, prepared for the bootstrap."""
 
@@ -70,14 +85,29 @@ class _Group:
         if x.size != b.size:
             raise ValueError("values and boots must have the same length")
         order = np.argsort(x, kind="stable")
-        self.xs = x[order]                                   # sorted pooled values
-        self.logs = log_latency(self.xs)
-        _, binv = np.unique(b[order], return_inverse=True)
+        self._setup(x[order], b[order])
+
+    @classmethod
+    def from_sorted(cls, xs, bs, logs=None) -> "_Group":
+        """From values already sorted (stably: ties in their original order) and their
+        boots; ``logs``: ``log_latency(xs)`` if already known."""
+        if xs.size == 0:
+            raise ValueError("a group has no messages")
+        g = cls.__new__(cls)
+        g._setup(xs, bs, logs)
+        return g
+
+    def _setup(self, xs, bs, logs=None):
+        self.xs = xs                                         # sorted pooled values
+        self.logs = log_latency(xs) if logs is None else logs
+        binv = _boot_index(bs)
         self.a = int(binv.max()) + 1                         # number of boots
-        self.N = x.size
+        self.N = xs.size
         self.sizes = np.bincount(binv, minlength=self.a).astype(np.int64)
         # global sorted positions of each boot's messages, grouped by boot
-        pos = np.argsort(binv, kind="stable")                # ascending within boot
+        # (a stable sort: on 16-bit keys numpy's is a radix sort, the same order)
+        pos = np.argsort(binv.astype(np.int16) if self.a <= 2 ** 15 else binv,
+                         kind="stable")                      # ascending within boot
         self.keys = binv[pos].astype(np.int64) * (self.N + 1) + pos
         self.starts = np.concatenate([[0], np.cumsum(self.sizes)[:-1]])
         self.binv = binv
@@ -186,6 +216,18 @@ def _binned_cliff(Hb, Hm):
     return num / (Hb.sum(1) * Hm.sum(1))
 
 
+def check_bootstrap(n_boot, seed, statistics=STATISTICS, bin_width=2e-3) -> tuple[int, int]:
+    """Check :func:`hierarchical_bootstrap`'s parameters; returns ``(n_boot, seed)``."""
+    n_boot = check_n_boot(n_boot)
+    seed = check_seed(seed)
+    bad = [s for s in statistics if s not in STATISTICS]
+    if bad:
+        raise ValueError(f"statistics must be a subset of {list(STATISTICS)}, got {bad}")
+    if not (bin_width > 0):
+        raise ValueError(f"bin_width must be > 0, got {bin_width!r}")
+    return n_boot, seed
+
+
 def hierarchical_bootstrap(base_ns, base_boot, mech_ns, mech_boot, *,
                            n_boot: int = 2000, seed: int = DEFAULT_SEED,
                            statistics: Sequence[str] = STATISTICS,
@@ -215,14 +257,15 @@ def hierarchical_bootstrap(base_ns, base_boot, mech_ns, mech_boot, *,
     dict: statistic name -> ndarray of ``n_boot`` bootstrap replicates,
     plus ``"bin_width"`` (the effective grid width, float).
     """
-    n_boot = check_n_boot(n_boot)
-    seed = check_seed(seed)
-    bad = [s for s in statistics if s not in STATISTICS]
-    if bad:
-        raise ValueError(f"statistics must be a subset of {list(STATISTICS)}, got {bad}")
-    if not (bin_width > 0):
-        raise ValueError(f"bin_width must be > 0, got {bin_width!r}")
-    gb, gm = _Group(base_ns, base_boot), _Group(mech_ns, mech_boot)
+    n_boot, seed = check_bootstrap(n_boot, seed, statistics, bin_width)
+    return _bootstrap(_Group(base_ns, base_boot), _Group(mech_ns, mech_boot), n_boot, seed,
+                      statistics, resample_messages, bin_width)
+
+
+def _bootstrap(gb: _Group, gm: _Group, n_boot: int, seed: int, statistics=STATISTICS,
+               resample_messages: bool = True, bin_width: float = 2e-3) -> dict:
+    """:func:`hierarchical_bootstrap` of two prepared groups (parameters checked by the
+    caller)."""
     rng = np.random.default_rng(seed)
     mb = _draw_multiplicity(rng, gb.a, n_boot)
     mm = _draw_multiplicity(rng, gm.a, n_boot)

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..outliers import check_rule, outlier_mask
-from ..samples import check_samples, valid_mask
-from .bootstrap import hierarchical_bootstrap, percentile_interval
-from .checks import (DEFAULT_SEED, check_alpha, check_n_boot, check_seed, finite_or_none,
+from ..outliers import check_rule, rule_keeps
+from ..samples import (ConditionSamples, check_stats_samples, conditions_present, log_latency,
+                       split_conditions)
+from .bootstrap import STATISTICS, _bootstrap, _Group, check_bootstrap, percentile_interval
+from .checks import (DEFAULT_SEED, check_alpha, finite_or_none,
                      jsonable)
-from .estimators import hodges_lehmann
+from .estimators import hodges_lehmann_sorted
 from .significance import POOLED_CAVEAT, boot_median_test, pooled_mannwhitney
 
 CONVENTION = ("ratios are baseline/mechanism (>1: mechanism faster); HL shift = "
@@ -167,11 +168,67 @@ class Comparison:
         return row
 
 
-def _select(samples, column, value, name, within=None):
-    vals = sorted(map(str, pd.unique(samples[column] if within is None
-                                      else samples.loc[within, column])))
-    if value not in vals:
-        raise ValueError(f"{name}={value!r} not in data; available: {vals}")
+def check_selection(conditions, mechanism: str, baseline: str, mode: str,
+                    platform: str | None = None) -> str:
+    """Are ``mechanism`` and ``baseline`` measured in ``mode`` (and ``platform``) among
+    ``conditions`` (``(platform, mechanism, mode)`` triples present, e.g. from
+    :func:`uintrlab.samples.conditions_present` or :func:`uintrlab.data.run_conditions`)?
+    Returns the platform (``None``: the mode's only one); an error names the parameter
+    and lists what is available."""
+    conds = {tuple(map(str, c)) for c in conditions}
+    modes = sorted({c[2] for c in conds})
+    if mode not in modes:
+        raise ValueError(f"mode={mode!r} not in data; available: {modes}")
+    plats = sorted({c[0] for c in conds if c[2] == mode})
+    if platform is None:
+        if len(plats) != 1:
+            raise ValueError(f"platform must be given: mode {mode!r} has platforms {plats}")
+        platform = plats[0]
+    elif platform not in plats:
+        raise ValueError(f"platform={platform!r} not in data for mode {mode!r}; available: {plats}")
+    mechs = sorted({c[1] for c in conds if c[0] == platform and c[2] == mode})
+    for name, value in (("mechanism", mechanism), ("baseline", baseline)):
+        if value not in mechs:
+            raise ValueError(f"{name}={value!r} not in data; available: {mechs}")
+    return platform
+
+
+class SortedCondition:
+    """One condition's valid messages sorted once (stably, by latency with 0 ns as 1 ns),
+    with each outlier rule's keep mask in that order: every rule's comparison group is a
+    selection from these arrays, not a new sort."""
+
+    def __init__(self, condition: ConditionSamples, keeps: dict):
+        """``keeps``: ``{rule label: keep}``, each aligned with the condition's valid
+        messages (:func:`uintrlab.outliers.rule_keeps`)."""
+        self.condition = condition
+        x = np.maximum(condition.latency_ns, 1.0)
+        order = np.argsort(x, kind="stable")
+        self.xs = x[order]
+        self.bs = condition.boot[order]
+        self.keeps = dict(keeps)
+        self.sorted_keeps = {label: k[order] for label, k in keeps.items()}
+
+    def group(self, label: str) -> "ComparisonGroup":
+        return ComparisonGroup(self, label)
+
+
+class ComparisonGroup:
+    """One side of a comparison: a condition's messages kept by one outlier rule, in row
+    order (``x``, ``b``: latency with 0 ns as 1 ns, boot) and sorted (``xs``, ``bs``,
+    ``logs``), with the counts a :class:`Comparison` reports."""
+
+    def __init__(self, sc: SortedCondition, label: str):
+        c, keep, ks = sc.condition, sc.keeps[label], sc.sorted_keeps[label]
+        self.x = np.maximum(c.latency_ns[keep], 1.0)
+        self.b = c.boot[keep]
+        self.xs, self.bs = sc.xs[ks], sc.bs[ks]
+        self.logs = log_latency(self.xs)
+        self.counts = {"n_boots": int(np.unique(self.b).size), "n_messages": int(self.x.size),
+                       "n_valid": c.n_valid, "failures": c.failures,
+                       "warmup_excluded": c.warmup,
+                       "unverified_sleep": int((c.slept[keep] == 0).sum()),
+                       "removed": int((~keep).sum())}
 
 
 def compare(samples: pd.DataFrame, mechanism: str, baseline: str = "eventfd",
@@ -208,10 +265,9 @@ def compare(samples: pd.DataFrame, mechanism: str, baseline: str = "eventfd",
       resample_messages, bin_width;
     * warnings: strings (few boots, ...).
     """
-    check_samples(samples)
+    check_stats_samples(samples)
     alpha = check_alpha(alpha)
-    n_boot = check_n_boot(n_boot)
-    seed = check_seed(seed)
+    n_boot, seed = check_bootstrap(n_boot, seed, STATISTICS, bin_width)
     check_alpha(confidence, "confidence")
     rule, param = check_rule(outliers, outlier_param, name="outliers")
     if boot_test not in ("mannwhitney", "permutation"):
@@ -219,54 +275,40 @@ def compare(samples: pd.DataFrame, mechanism: str, baseline: str = "eventfd",
     if mechanism == baseline:
         raise ValueError(f"mechanism and baseline must differ, both are {mechanism!r}")
 
-    _select(samples, "mode", mode, "mode")
-    in_mode = samples["mode"].to_numpy() == mode
-    plats = sorted(map(str, pd.unique(samples.loc[in_mode, "platform"])))
-    if platform is None:
-        if len(plats) != 1:
-            raise ValueError(f"platform must be given: mode {mode!r} has platforms {plats}")
-        platform = plats[0]
-    elif platform not in plats:
-        raise ValueError(f"platform={platform!r} not in data for mode {mode!r}; available: {plats}")
-    sel = in_mode & (samples["platform"].to_numpy() == platform)
-    _select(samples, "mechanism", mechanism, "mechanism", within=sel)
-    _select(samples, "mechanism", baseline, "baseline", within=sel)
+    platform = check_selection(conditions_present(samples), mechanism, baseline, mode, platform)
+    sel = ((samples["mode"] == mode).to_numpy() & (samples["platform"] == platform).to_numpy()
+           & samples["mechanism"].isin([mechanism, baseline]).to_numpy())
+    conds = split_conditions(samples[sel])
+    groups = []
+    for name in (baseline, mechanism):
+        c = conds[(platform, name, mode)]
+        keeps, _ = rule_keeps({c.key: c}, rule, param)
+        groups.append(SortedCondition(c, {"rule": keeps[c.key]}).group("rule"))
+    return compare_groups(groups[0], groups[1], platform=platform, mode=mode,
+                          mechanism=mechanism, baseline=baseline, rule=rule, param=param,
+                          alpha=alpha, n_boot=n_boot, seed=seed, confidence=confidence,
+                          boot_test=boot_test, resample_messages=resample_messages,
+                          bin_width=bin_width)
 
-    sub = samples.loc[sel & samples["mechanism"].isin([mechanism, baseline]).to_numpy()]
-    keep, removed = outlier_mask(sub, rule, param)
-    valid = valid_mask(sub)
-    mech_col = sub["mechanism"].to_numpy()
-    lat = sub["latency_ns"].to_numpy().astype(np.float64)
-    boot = sub["boot"].to_numpy()
-    ok = sub["ok"].to_numpy().astype(bool)
-    warm = sub["warmup"].to_numpy().astype(bool)
-    slept = sub["slept"].to_numpy()
 
+def compare_groups(base: ComparisonGroup, mech: ComparisonGroup, *, platform: str, mode: str,
+                   mechanism: str, baseline: str, rule: str, param, alpha: float, n_boot: int,
+                   seed: int, confidence: float, boot_test: str = "mannwhitney",
+                   resample_messages: bool = True, bin_width: float = 2e-3) -> Comparison:
+    """:func:`compare` of two prepared groups (the analysis prepares every condition once
+    for all rules); the parameters are :func:`compare`'s, already checked."""
     res = {"platform": platform, "mode": mode, "mechanism": mechanism,
            "baseline": baseline, "convention": CONVENTION}
-    groups = {}
-    for role, name in (("baseline", baseline), ("mechanism", mechanism)):
-        is_m = mech_col == name
-        u = is_m & keep
-        if not u.any():
+    for role, name, g in (("baseline", baseline, base), ("mechanism", mechanism, mech)):
+        if g.counts["n_messages"] == 0:
             raise ValueError(f"{role}={name!r} has no valid messages in platform "
                              f"{platform!r}, mode {mode!r} (after outlier rule {rule!r})")
-        groups[role] = (np.maximum(lat[u], 1.0), boot[u])
-        rrow = removed[removed["mechanism"] == name].iloc[0]
-        res.update({
-            f"n_boots_{role}": int(np.unique(boot[u]).size),
-            f"n_messages_{role}": int(u.sum()),
-            f"n_valid_{role}": int((is_m & valid).sum()),
-            f"failures_{role}": int((is_m & ~ok & ~warm).sum()),
-            f"warmup_excluded_{role}": int((is_m & warm).sum()),
-            f"unverified_sleep_{role}": int((u & (slept == 0)).sum()),
-            f"removed_{role}": int(rrow["removed"]),
-        })
+        res.update({f"{k}_{role}": v for k, v in g.counts.items()})
     res.update(outlier_rule=rule, outlier_param=param,
                outlier_scope="per condition, pooled over boots, on log latency")
 
-    xb, bb = groups["baseline"]
-    xm, bm = groups["mechanism"]
+    xb, bb = base.x, base.b
+    xm, bm = mech.x, mech.b
     warnings = []
     for role in ("baseline", "mechanism"):
         if res[f"n_boots_{role}"] < 2:
@@ -276,16 +318,16 @@ def compare(samples: pd.DataFrame, mechanism: str, baseline: str = "eventfd",
     # point estimates
     med_b, med_m = float(np.median(xb)), float(np.median(xm))
     mean_b, mean_m = float(xb.mean()), float(xm.mean())
-    hl = hodges_lehmann(np.log(xb), np.log(xm))
+    hl = hodges_lehmann_sorted(base.logs, mech.logs)
     pooled = pooled_mannwhitney(xb, xm)
 
-    boot = hierarchical_bootstrap(xb, bb, xm, bm, n_boot=n_boot, seed=seed,
-                                  resample_messages=resample_messages,
-                                  bin_width=bin_width)
-    ci_med = percentile_interval(boot["median_ratio"], confidence)
-    ci_mean = percentile_interval(boot["mean_ratio"], confidence)
-    ci_hl = percentile_interval(boot["hl_log_shift"], confidence)
-    ci_cd = percentile_interval(boot["cliffs_delta"], confidence)
+    replicates = _bootstrap(_Group.from_sorted(base.xs, base.bs, base.logs),
+                            _Group.from_sorted(mech.xs, mech.bs, mech.logs),
+                            n_boot, seed, STATISTICS, resample_messages, bin_width)
+    ci_med = percentile_interval(replicates["median_ratio"], confidence)
+    ci_mean = percentile_interval(replicates["mean_ratio"], confidence)
+    ci_hl = percentile_interval(replicates["hl_log_shift"], confidence)
+    ci_cd = percentile_interval(replicates["cliffs_delta"], confidence)
 
     test = boot_median_test(xb, bb, xm, bm, method=boot_test, seed=seed)
     if test["min_attainable_p"] > alpha:
@@ -314,7 +356,7 @@ def compare(samples: pd.DataFrame, mechanism: str, baseline: str = "eventfd",
                              "percentile bootstrap over boots only"),
         "n_boot": n_boot, "seed": seed, "confidence": float(confidence),
         "resample_messages": bool(resample_messages),
-        "bin_width": boot["bin_width"],
+        "bin_width": replicates["bin_width"],
         "warnings": warnings,
     })
     return Comparison.from_json(jsonable(res))

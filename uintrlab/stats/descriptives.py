@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from ..samples import check_samples, condition_indices, valid_mask
+from ..samples import check_stats_samples, split_conditions
 from .checks import check_alpha
 
 
@@ -35,30 +35,31 @@ def describe(samples: pd.DataFrame, keep=None) -> pd.DataFrame:
     unverified_sleep valid messages with slept == 0 (sleep not verified;
                      relevant in blocking mode).
     """
-    check_samples(samples)
-    valid = valid_mask(samples)
+    check_stats_samples(samples)
     if keep is not None:
         keep = np.asarray(keep, dtype=bool)
-        if keep.shape != valid.shape:
+        if keep.shape != (len(samples),):
             raise ValueError("keep must have one entry per row of samples")
-    use = valid if keep is None else valid & keep
-    lat = samples["latency_ns"].to_numpy().astype(np.float64)
-    ok = samples["ok"].to_numpy().astype(bool)
-    warm = samples["warmup"].to_numpy().astype(bool)
-    boot = samples["boot"].to_numpy()
-    slept = samples["slept"].to_numpy()
+    conds = split_conditions(samples, rows=keep is not None)
+    keeps = None if keep is None else {k: keep[c.valid_rows] for k, c in conds.items()}
+    return describe_conditions(conds, keeps)
+
+
+def describe_conditions(conditions: dict, keeps: dict | None = None) -> pd.DataFrame:
+    """:func:`describe` of conditions already split
+    (:func:`uintrlab.samples.split_conditions`); ``keeps``: ``{key: keep}`` aligned with
+    each condition's valid messages (e.g. from :func:`uintrlab.outliers.rule_keeps`)."""
     rows = []
-    for key, idx in condition_indices(samples).items():
-        u = idx[use[idx]]
-        x = lat[u] / 1e3
+    for key, c in conditions.items():
+        k = None if keeps is None else keeps[key]
+        x = (c.latency_ns if k is None else c.latency_ns[k]) / 1e3
         n = x.size
-        failures = int((~ok[idx] & ~warm[idx]).sum())
-        n_valid = int(valid[idx].sum())
+        failures, n_valid = c.failures, c.n_valid
         row = {
             "platform": key[0], "mechanism": key[1], "mode": key[2],
             "count": n, "failures": failures,
             "failure_rate": failures / (failures + n_valid) if failures + n_valid else np.nan,
-            "warmup_excluded": int(warm[idx].sum()),
+            "warmup_excluded": c.warmup,
         }
         if n:
             q = np.quantile(x, [0.5, 0.9, 0.99, 0.999])
@@ -67,18 +68,17 @@ def describe(samples: pd.DataFrame, keep=None) -> pd.DataFrame:
                        rate_msg_s=n / (x.sum() / 1e6) if x.sum() > 0 else np.nan,
                        median_us=q[0], p90_us=q[1], p99_us=q[2], p999_us=q[3])
         else:
-            row.update({c: np.nan for c in ("mean_us", "min_us", "max_us", "std_us",
+            row.update({col: np.nan for col in ("mean_us", "min_us", "max_us", "std_us",
                                             "rate_msg_s", "median_us", "p90_us",
                                             "p99_us", "p999_us")})
-        row["boots"] = int(np.unique(boot[u]).size)
-        row["unverified_sleep"] = int((slept[u] == 0).sum())
-        if keep is not None:
+        boot = c.boot if k is None else c.boot[k]
+        slept = c.slept if k is None else c.slept[k]
+        row["boots"] = int(np.unique(boot).size)
+        row["unverified_sleep"] = int((slept == 0).sum())
+        if keeps is not None:
             row["outliers_removed"] = n_valid - n
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-# --------------------------------------------------------------------------
 
 
 def boot_median_intervals(samples: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
@@ -92,22 +92,30 @@ def boot_median_intervals(samples: pd.DataFrame, confidence: float = 0.95) -> pd
     spread *between* boots (the unit of replication) is what the points
     show side by side.
     """
-    check_samples(samples)
+    check_stats_samples(samples)
     conf = check_alpha(confidence, "confidence")
-    valid = valid_mask(samples)
-    lat = samples["latency_ns"].to_numpy().astype(np.float64)
-    boot = samples["boot"].to_numpy()
-    rows = []
-    for key, idx in condition_indices(samples).items():
-        u = idx[valid[idx]]
-        if u.size == 0:
-            continue
-        for b in np.unique(boot[u]):
-            x = lat[u[boot[u] == b]] / 1e3
+    return boot_median_intervals_conditions(split_conditions(samples), conf)
+
+
+def boot_median_intervals_conditions(conditions: dict, confidence: float = 0.95,
+                                     map=map) -> pd.DataFrame:
+    """:func:`boot_median_intervals` of conditions already split
+    (:func:`uintrlab.samples.split_conditions`); ``map``: the map function that runs the
+    conditions (a thread pool's computes them concurrently; the rows keep their order)."""
+    conf = check_alpha(confidence, "confidence")
+
+    def one(item):
+        key, c = item
+        rows = []
+        for b in np.unique(c.boot):
+            x = c.latency_ns[c.boot == b] / 1e3
             med = float(np.median(x))
             ci = _st.quantile_test(x, q=med, p=0.5).confidence_interval(conf)
             rows.append({"platform": key[0], "mechanism": key[1], "mode": key[2],
                          "boot": int(b), "n": int(x.size), "median_us": med,
                          "ci_low_us": float(ci.low), "ci_high_us": float(ci.high)})
+        return rows
+
+    rows = [r for part in map(one, list(conditions.items())) for r in part]
     return pd.DataFrame(rows, columns=["platform", "mechanism", "mode", "boot", "n",
                                        "median_us", "ci_low_us", "ci_high_us"])

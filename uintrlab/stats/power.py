@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from ..outliers import outlier_mask
-from ..samples import check_samples, condition_indices, log_latency
+from ..outliers import rule_keeps
+from ..samples import check_stats_samples, log_latency, split_conditions
 from .checks import check_alpha, check_positive_int
 
 
@@ -124,21 +124,36 @@ def power_table(samples: pd.DataFrame, *, effect: float = 0.10, alpha: float = 0
     boots_per_group, plus ``boots_floor`` (boots needed with unlimited
     messages: between-boot variance is the floor no message count removes).
     """
-    check_samples(samples)
+    check_stats_samples(samples)
+    alpha = check_alpha(alpha)
+    check_alpha(power, "power")
+    if statistic not in ("mean", "median"):
+        raise ValueError(f"statistic must be one of ['mean', 'median'], got {statistic!r}")
+    conds = split_conditions(samples)
+    keeps, _ = rule_keeps(conds, outliers, outlier_param)
+    return power_table_conditions(conds, keeps, effect=effect, alpha=alpha, power=power,
+                                  messages=messages, boots=boots, statistic=statistic)
+
+
+def power_table_conditions(conditions: dict, keeps: dict, *, effect: float = 0.10,
+                           alpha: float = 0.05, power: float = 0.80,
+                           messages: Sequence[int] = (100, 1000, 10_000, 100_000),
+                           boots: Sequence[int] = (5, 10, 20),
+                           statistic: str = "median") -> pd.DataFrame:
+    """:func:`power_table` of conditions already split
+    (:func:`uintrlab.samples.split_conditions`) with an outlier rule's ``keeps``
+    (:func:`uintrlab.outliers.rule_keeps`)."""
     alpha = check_alpha(alpha)
     check_alpha(power, "power")
     if statistic not in ("mean", "median"):
         raise ValueError(f"statistic must be one of ['mean', 'median'], got {statistic!r}")
     f = 1.0 if statistic == "mean" else math.pi / 2
-    keep, _ = outlier_mask(samples, outliers, outlier_param)
-    lat = samples["latency_ns"].to_numpy()
-    boot = samples["boot"].to_numpy()
     rows = []
-    for key, idx in condition_indices(samples).items():
-        u = idx[keep[idx]]
-        if u.size == 0:
+    for key, c in conditions.items():
+        k = keeps[key]
+        if not k.any():
             continue
-        tau2, sigma2, a, N = variance_components(log_latency(lat[u]), boot[u])
+        tau2, sigma2, a, N = variance_components(log_latency(c.latency_ns[k]), c.boot[k])
         base = {"platform": key[0], "mechanism": key[1], "mode": key[2],
                 "n_boots_observed": a, "messages_observed": N / a,
                 "tau_log": math.sqrt(tau2) if np.isfinite(tau2) else np.nan,
