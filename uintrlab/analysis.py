@@ -32,6 +32,7 @@ import os
 import pickle
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -41,6 +42,7 @@ import pandas as pd
 
 from . import builds, data, outliers as O, stats, study
 from .plan import ParameterError
+from .samples import conditions_present, split_conditions
 
 MODE_ORDER = ["nonblocking", "blocking", "pingpong"]
 MECHANISM_ORDER = ["eventfd", "uintr_event", "uintr", "pipe", "futex", "spin"]
@@ -163,7 +165,7 @@ def validate_params(runs=None, baseline="eventfd", alpha=0.05, n_boot=2000, outl
 def check_data(samples: pd.DataFrame, params: Params) -> None:
     """The parameters that depend on the data: the baseline and the mechanism filter
     must name mechanisms that were measured."""
-    present = order(pd.unique(samples["mechanism"].astype(str)), MECHANISM_ORDER)
+    present = order({str(v) for v in samples["mechanism"].unique()}, MECHANISM_ORDER)
     if params.baseline not in present:
         raise ParameterError(f"baseline: {params.baseline!r} is not a mechanism in the data "
                              f"(present: {', '.join(present)})")
@@ -223,10 +225,14 @@ def comparisons_with_baseline(samples: pd.DataFrame, baseline: str):
     """``(comparisons, skipped)``: the (platform, mode, mechanism) triples to compare with
     the baseline, in a fixed order, and a sentence for every platform and mode without
     the baseline (whose mechanisms therefore cannot be compared)."""
-    conds = samples.groupby(["platform", "mode", "mechanism"], observed=True).size()
-    conds = conds[conds > 0]
+    return _comparisons_with_baseline(conditions_present(samples), baseline)
+
+
+def _comparisons_with_baseline(conditions, baseline: str):
+    """:func:`comparisons_with_baseline` from the ``(platform, mechanism, mode)`` triples
+    that have rows."""
     comps, skipped = [], []
-    present = {(str(p), str(m), str(x)) for p, m, x in conds.index}
+    present = {(str(plat), str(mode), str(mech)) for plat, mech, mode in conditions}
     for p in order({c[0] for c in present}, PLATFORM_ORDER):
         for mode in order({c[1] for c in present if c[0] == p}, MODE_ORDER):
             mechs = order({c[2] for c in present if c[:2] == (p, mode)}, MECHANISM_ORDER)
@@ -272,67 +278,96 @@ def power_summary(power: pd.DataFrame) -> pd.DataFrame:
     return base.join(m).join(b).reset_index()
 
 
+def default_workers() -> int:
+    """Threads for the independent parts of an analysis: one per CPU, at most 4 (each
+    comparison in flight holds a few hundred MB of bootstrap arrays)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 def analyse(samples: pd.DataFrame, params: Params, metas=None,
-            log: Callable[[str], None] | None = None) -> Analysis:
-    """Everything the report and notebook 02 show (see the module docstring)."""
+            log: Callable[[str], None] | None = None, workers: int | None = None) -> Analysis:
+    """Everything the report and notebook 02 show (see the module docstring).
+
+    The samples are split by condition once, each condition's valid messages sorted
+    once, every outlier rule applied once per condition; the comparisons (each under
+    every rule) then run on ``workers`` threads (default :func:`default_workers`). Each
+    comparison seeds its own generator with ``params.seed``, so the results do not
+    depend on the number of workers or the order in which comparisons finish."""
     log = log or (lambda m: None)
     check_data(samples, params)
+    workers = default_workers() if workers is None else int(workers)
+    if workers < 1:
+        raise ParameterError(f"workers: must be >= 1, got {workers}")
     secs = {}
-    t = time.monotonic()
-    keep, _ = O.outlier_mask(samples, params.outliers, params.outlier_param)
-    descr_valid = stats.describe(samples)
-    descr = descr_valid if params.outliers == "none" else stats.describe(samples, keep=keep)
-    rules = _rules(params)
-    removed = pd.concat([O.outlier_mask(samples, r, p)[1] for r, p in rules], ignore_index=True)
-    secs["descriptives"] = time.monotonic() - t
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        t = time.monotonic()
+        conds = split_conditions(samples)
+        rules = [O.check_rule(r, p) for r, p in _rules(params)]
+        labels = [_label(r, p) for r, p in rules]
+        primary = _label(params.outliers, params.outlier_param)
+        ruled = list(pool.map(lambda rp: O.rule_keeps(conds, *rp), rules))
+        keeps = dict(zip(labels, [k for k, _ in ruled]))
+        removed = pd.concat([tab for _, tab in ruled], ignore_index=True)
+        descr_valid = stats.describe_conditions(conds)
+        descr = (descr_valid if params.outliers == "none"
+                 else stats.describe_conditions(conds, keeps[primary]))
+        secs["descriptives"] = time.monotonic() - t
 
-    t = time.monotonic()
-    comps, skipped = comparisons_with_baseline(samples, params.baseline)
-    by_rule = {_label(r, p): [] for r, p in rules}
-    sens = []
-    plat = samples["platform"].to_numpy()
-    mode_col = samples["mode"].to_numpy()
-    mech_col = samples["mechanism"].to_numpy()
-    cell_cache = {}
-    for i, (p, mode, m) in enumerate(comps):
-        if (p, mode) not in cell_cache:
-            cell_cache.clear()
-            cell_cache[(p, mode)] = samples[(plat == p) & (mode_col == mode)]
-        cell = cell_cache[(p, mode)]
-        sub = cell[cell["mechanism"].isin([m, params.baseline]).to_numpy()]
-        log(f"[{i + 1}/{len(comps)}] {p} {mode}: {m} vs {params.baseline}")
-        res_rules = []
-        for r, prm in rules:
-            res = stats.compare(sub, m, params.baseline, mode, p, outliers=r,
-                                outlier_param=prm, alpha=params.alpha, n_boot=params.n_boot,
-                                seed=params.seed, confidence=params.confidence)
-            by_rule[_label(r, prm)].append(res)
-            res_rules.append(res)
-        ref = [x for x in res_rules if (x.outlier_rule, x.outlier_param)
-               == (params.outliers, params.outlier_param)][0]
-        # the reference of the sensitivity table is the primary rule; with a non-default
-        # parameter the default-parameter row of the same rule is shown under its label
-        tab = stats.sensitivity_table([ref] + [x for x in res_rules if x is not ref],
-                                  reference=params.outliers, alpha=params.alpha)
-        tab.insert(0, "rule_label", [_label(x.outlier_rule, x.outlier_param)
-                                     for x in [ref] + [x for x in res_rules if x is not ref]])
-        tab.insert(0, "mechanism", m)
-        tab.insert(0, "mode", mode)
-        tab.insert(0, "platform", p)
-        sens.append(tab)
-    del cell_cache
-    primary = by_rule[_label(params.outliers, params.outlier_param)]
-    results = stats.adjust_holm(primary, alpha=params.alpha) if primary else []
-    secs["comparisons"] = time.monotonic() - t
+        t = time.monotonic()
+        comps, skipped = _comparisons_with_baseline(conds, params.baseline)
+        needed = list(dict.fromkeys(k for p, mode, m in comps
+                                    for k in ((p, params.baseline, mode), (p, m, mode))))
+        sorted_conds = dict(zip(needed, pool.map(
+            lambda k: stats.SortedCondition(conds[k], {lb: keeps[lb][k] for lb in labels}),
+            needed)))
+        secs["sorting"] = time.monotonic() - t
 
-    t = time.monotonic()
-    power = power_summary(stats.power_table(samples, alpha=params.alpha,
-                                            outliers=params.outliers,
-                                            outlier_param=params.outlier_param))
-    secs["power"] = time.monotonic() - t
-    t = time.monotonic()
-    bm = stats.boot_median_intervals(samples, confidence=params.confidence)
-    secs["boot_medians"] = time.monotonic() - t
+        t = time.monotonic()
+
+        def one(i):
+            p, mode, m = comps[i]
+            log(f"[{i + 1}/{len(comps)}] {p} {mode}: {m} vs {params.baseline}")
+            base, mech = sorted_conds[(p, params.baseline, mode)], sorted_conds[(p, m, mode)]
+            return [stats.compare_groups(base.group(lb), mech.group(lb), platform=p, mode=mode,
+                                         mechanism=m, baseline=params.baseline, rule=r,
+                                         param=prm, alpha=params.alpha, n_boot=params.n_boot,
+                                         seed=params.seed, confidence=params.confidence)
+                    for lb, (r, prm) in zip(labels, rules)]
+
+        # largest first (for the balance between the workers); results in plan order
+        sizes = [sorted_conds[(p, params.baseline, mode)].xs.size + sorted_conds[(p, m, mode)].xs.size
+                 for p, mode, m in comps]
+        order = sorted(range(len(comps)), key=lambda i: -sizes[i])
+        done = dict(zip(order, pool.map(one, order)))
+        per_comp = [done[i] for i in range(len(comps))]
+        del done, sorted_conds
+        by_rule = {lb: [res[j] for res in per_comp] for j, lb in enumerate(labels)}
+        sens = []
+        for (p, mode, m), res_rules in zip(comps, per_comp):
+            ref = [x for x in res_rules if (x.outlier_rule, x.outlier_param)
+                   == (params.outliers, params.outlier_param)][0]
+            # the reference of the sensitivity table is the primary rule; with a non-default
+            # parameter the default-parameter row of the same rule is shown under its label
+            tab = stats.sensitivity_table([ref] + [x for x in res_rules if x is not ref],
+                                          reference=params.outliers, alpha=params.alpha)
+            tab.insert(0, "rule_label", [_label(x.outlier_rule, x.outlier_param)
+                                         for x in [ref] + [x for x in res_rules if x is not ref]])
+            tab.insert(0, "mechanism", m)
+            tab.insert(0, "mode", mode)
+            tab.insert(0, "platform", p)
+            sens.append(tab)
+        prim = by_rule[primary]
+        results = stats.adjust_holm(prim, alpha=params.alpha) if prim else []
+        secs["comparisons"] = time.monotonic() - t
+
+        t = time.monotonic()
+        power = power_summary(stats.power_table_conditions(conds, keeps[primary],
+                                                           alpha=params.alpha))
+        secs["power"] = time.monotonic() - t
+        t = time.monotonic()
+        bm = stats.boot_median_intervals_conditions(conds, confidence=params.confidence,
+                                                    map=pool.map)
+        secs["boot_medians"] = time.monotonic() - t
     sensitivity = pd.concat(sens, ignore_index=True) if sens else pd.DataFrame()
     return Analysis(params=params, metas=list(metas or []), descriptives=descr,
                     descriptives_valid=descr_valid, removed=removed,
@@ -441,9 +476,10 @@ def study_subset(samples: pd.DataFrame, platform: str = study.STUDY_PLATFORM,
     """Our samples restricted to what the study measured: its platform (tcg), its
     methods and its modes (whatever of those we have; may be empty)."""
     st = study.load_study(study_path)
-    keep = (samples["platform"].astype(str).to_numpy() == platform) \
-        & samples["mechanism"].astype(str).isin(set(st["method"])).to_numpy() \
-        & samples["mode"].astype(str).isin(set(st["mode"])).to_numpy()
+    # on the categorical labels: compares codes, builds no string per row
+    keep = (samples["platform"] == platform).to_numpy() \
+        & samples["mechanism"].isin(set(st["method"])).to_numpy() \
+        & samples["mode"].isin(set(st["mode"])).to_numpy()
     sub = samples[keep].reset_index(drop=True)
     for c in ("platform", "mechanism", "mode"):
         sub[c] = sub[c].cat.remove_unused_categories()
