@@ -116,6 +116,18 @@ def test_power_and_boot_medians(analysed):
     assert (bm["ci_low_us"] <= bm["median_us"]).all() and (bm["median_us"] <= bm["ci_high_us"]).all()
 
 
+def test_results_do_not_depend_on_the_number_of_workers(analysed):
+    s, an = analysed
+    one = A.analyse(s, an.params, an.metas, workers=1)
+    three = A.analyse(s, an.params, an.metas, workers=3)
+    for other in (one, three):
+        assert other.results == an.results and other.results_by_rule == an.results_by_rule
+        for a, b in zip(_tables(other), _tables(an)):
+            pd.testing.assert_frame_equal(a, b)
+    with pytest.raises(ParameterError, match="^workers: must be >= 1"):
+        A.analyse(s, an.params, workers=0)
+
+
 def test_non_default_primary_rule(synthetic_run):
     p = A.validate_params(str(synthetic_run), n_boot=1000, outliers="tukey", outlier_param=3.0,
                           mechanisms=["uintr_event"])
