@@ -60,9 +60,44 @@ def log_latency(latency_ns) -> np.ndarray:
     return np.log(np.maximum(np.asarray(latency_ns, dtype=np.float64), 1.0))
 
 
+def _codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes and labels of a label column in pandas' group order (a categorical's own
+    category order, else sorted); -1 for a missing label."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(), column.cat.categories
+    codes, labels = pd.factorize(column, sort=True)
+    return codes, labels
+
+
+def _condition_codes(samples: pd.DataFrame) -> tuple[np.ndarray, list]:
+    """One small integer per row naming its condition (-1: a label is missing), and the
+    ``(code, (platform, mechanism, mode))`` pairs present, in pandas' group order."""
+    parts = [_codes(samples[c]) for c in CONDITION]
+    sizes = [max(len(labels), 1) for _, labels in parts]
+    dtype = np.int16 if int(np.prod(sizes)) < 2 ** 15 else np.int64
+    code = np.zeros(len(samples), dtype=dtype)
+    missing = np.zeros(len(samples), dtype=bool)
+    for (codes, _), size in zip(parts, sizes):
+        code = code * dtype(size) + codes.astype(dtype)
+        missing |= codes < 0
+    code[missing] = -1                              # no group, like pandas' dropna
+    keys = []
+    for k in np.flatnonzero(np.bincount(code[~missing].astype(np.intp),
+                                        minlength=int(np.prod(sizes)))):
+        c, key = int(k), []
+        for (_, labels), size in zip(parts[::-1], sizes[::-1]):
+            c, r = divmod(c, size)
+            key.append(labels[r])
+        keys.append((int(k), tuple(key[::-1])))
+    return code, keys
+
+
 def condition_indices(samples: pd.DataFrame) -> dict:
-    """``{(platform, mechanism, mode): positional index array}``, sorted keys."""
-    return samples.groupby(CONDITION, sort=True, observed=True).indices
+    """``{(platform, mechanism, mode): positional index array}``, sorted keys: what
+    ``samples.groupby(CONDITION, sort=True, observed=True).indices`` gives, one condition
+    at a time from a small per-row code (no frame-sized index arrays at once)."""
+    code, keys = _condition_codes(samples)
+    return {key: np.flatnonzero(code == k) for k, key in keys}
 
 
 #: the columns the statistics read (a frame with only these is enough for them)
@@ -104,13 +139,18 @@ def split_conditions(samples: pd.DataFrame, rows: bool = False) -> dict:
     slept = samples["slept"].to_numpy()
     ok = samples["ok"].to_numpy().astype(bool)
     warm = samples["warmup"].to_numpy().astype(bool)
+    code, keys = _condition_codes(samples)
+    n = max(k for k, _ in keys) + 1 if keys else 0
+    counted = code >= 0
+    failures = np.bincount(code[counted & ~ok & ~warm].astype(np.intp), minlength=n)
+    warmups = np.bincount(code[counted & warm].astype(np.intp), minlength=n)
+    code[~valid] = -1                               # from here: valid messages only
     out = {}
-    for key, idx in condition_indices(samples).items():
-        v = idx[valid[idx]]
+    for k, key in keys:
+        v = np.flatnonzero(code == k)
         out[key] = ConditionSamples(
             key=key, latency_ns=lat[v].astype(np.float64), boot=boot[v], slept=slept[v],
-            failures=int((~ok[idx] & ~warm[idx]).sum()), warmup=int(warm[idx].sum()),
-            valid_rows=v if rows else None)
+            failures=int(failures[k]), warmup=int(warmups[k]), valid_rows=v if rows else None)
     return out
 
 
