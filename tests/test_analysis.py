@@ -128,6 +128,27 @@ def test_results_do_not_depend_on_the_number_of_workers(analysed):
         A.analyse(s, an.params, workers=0)
 
 
+def test_worker_processes_do_not_run_a_script_again(tiny_run, tmp_path):
+    """The workers are spawned processes; a script that analyses at its top level (no
+    ``if __name__ == "__main__"``) runs once, not once more in every worker."""
+    import subprocess
+    import sys
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import sys\n"
+        "from uintrlab import analysis as A\n"
+        "print('top level', flush=True)\n"
+        "p = A.validate_params(sys.argv[1], n_boot=1000)\n"
+        "metas, s = A.load(p)\n"
+        "print(len(A.analyse(s, p, metas, workers=2).results))\n")
+    import os
+    r = subprocess.run([sys.executable, str(script), str(tiny_run)], capture_output=True,
+                       text=True, timeout=300,
+                       env=dict(os.environ, PYTHONPATH=str(A.builds.ROOT)))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["top", "level", "1"]
+
+
 def test_non_default_primary_rule(synthetic_run):
     p = A.validate_params(str(synthetic_run), n_boot=1000, outliers="tukey", outlier_param=3.0,
                           mechanisms=["uintr_event"])

@@ -32,7 +32,9 @@ import os
 import pickle
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -279,33 +281,99 @@ def power_summary(power: pd.DataFrame) -> pd.DataFrame:
 
 
 def default_workers() -> int:
-    """Threads for the independent parts of an analysis: one per CPU, at most 4 (each
+    """Workers for the independent parts of an analysis: one per CPU, at most 4 (each
     comparison in flight holds a few hundred MB of bootstrap arrays)."""
     return max(1, min(4, os.cpu_count() or 1))
+
+
+def _compare_under_rules(task) -> list:
+    """One comparison under every outlier rule (a worker process runs it; module level so
+    that it can be sent there). ``task``: platform, mode, mechanism, baseline, the two
+    conditions (:class:`uintrlab.samples.ConditionSamples`), ``{rule label: keep}`` of
+    each, the ``(rule, param)`` pairs and their labels, alpha, n_boot, seed, confidence."""
+    (p, mode, m, baseline, base_cond, mech_cond, base_keeps, mech_keeps, rules, labels,
+     alpha, n_boot, seed, confidence) = task
+    base = stats.SortedCondition(base_cond, base_keeps)
+    mech = stats.SortedCondition(mech_cond, mech_keeps)
+    return [stats.compare_groups(base.group(lb), mech.group(lb), platform=p, mode=mode,
+                                 mechanism=m, baseline=baseline, rule=r, param=prm,
+                                 alpha=alpha, n_boot=n_boot, seed=seed, confidence=confidence)
+            for lb, (r, prm) in zip(labels, rules)]
+
+
+def _ready() -> bool:
+    return True
+
+
+#: OpenBLAS's idle threads spin for about 0.1 s after every call (its default timeout,
+#: 2^28 cycles) and so take a core from the other worker; the workers start with the
+#: shortest timeout (2^4 cycles). Only idling changes: the thread count, and so every
+#: number, stays the default's.
+_WORKER_ENV = {"OPENBLAS_THREAD_TIMEOUT": "4"}
+
+
+@contextmanager
+def _comparison_pool(workers: int):
+    """Worker processes (spawned, with :data:`_WORKER_ENV` unless the environment sets
+    those variables) for the comparisons; None with one worker (then they run here)."""
+    if workers == 1:
+        yield None
+        return
+    added = {k: v for k, v in _WORKER_ENV.items() if k not in os.environ}
+    os.environ.update(added)
+    try:
+        with ProcessPoolExecutor(max_workers=workers,
+                                 mp_context=multiprocessing.get_context("spawn")) as pool:
+            with _main_not_reimported():
+                for _ in range(workers):    # start them all now; they import while we work
+                    pool.submit(_ready)
+            yield pool
+    finally:
+        for k in added:
+            os.environ.pop(k, None)
+
+
+@contextmanager
+def _main_not_reimported():
+    """While workers are spawned: hide where ``__main__`` came from. A spawned child
+    imports the parent's main module again unless it cannot tell which that is; the
+    workers need nothing from it (their function is in this module), and a script that
+    calls :func:`analyse` at its top level would otherwise run again in every worker."""
+    main = vars(sys.modules["__main__"]) if "__main__" in sys.modules else {}
+    saved = {k: main[k] for k in ("__spec__", "__file__") if k in main}
+    try:
+        if "__spec__" in saved:
+            main["__spec__"] = None
+        main.pop("__file__", None)
+        yield
+    finally:
+        main.update(saved)
 
 
 def analyse(samples: pd.DataFrame, params: Params, metas=None,
             log: Callable[[str], None] | None = None, workers: int | None = None) -> Analysis:
     """Everything the report and notebook 02 show (see the module docstring).
 
-    The samples are split by condition once, each condition's valid messages sorted
-    once, every outlier rule applied once per condition; the comparisons (each under
-    every rule) then run on ``workers`` threads (default :func:`default_workers`). Each
-    comparison seeds its own generator with ``params.seed``, so the results do not
-    depend on the number of workers or the order in which comparisons finish."""
+    The samples are split by condition once and every outlier rule applied once per
+    condition (on ``workers`` threads); the comparisons, each under every rule with its
+    conditions sorted once for all rules, then run in ``workers`` processes (default
+    :func:`default_workers`; 1: in this process). Each comparison seeds its own generator
+    with ``params.seed``, so the results do not depend on the number of workers or the
+    order in which comparisons finish."""
     log = log or (lambda m: None)
     check_data(samples, params)
     workers = default_workers() if workers is None else int(workers)
     if workers < 1:
         raise ParameterError(f"workers: must be >= 1, got {workers}")
     secs = {}
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with ThreadPoolExecutor(max_workers=workers) as threads, \
+            _comparison_pool(workers) as procs:
         t = time.monotonic()
         conds = split_conditions(samples)
         rules = [O.check_rule(r, p) for r, p in _rules(params)]
         labels = [_label(r, p) for r, p in rules]
         primary = _label(params.outliers, params.outlier_param)
-        ruled = list(pool.map(lambda rp: O.rule_keeps(conds, *rp), rules))
+        ruled = list(threads.map(lambda rp: O.rule_keeps(conds, *rp), rules))
         keeps = dict(zip(labels, [k for k, _ in ruled]))
         removed = pd.concat([tab for _, tab in ruled], ignore_index=True)
         descr_valid = stats.describe_conditions(conds)
@@ -315,32 +383,32 @@ def analyse(samples: pd.DataFrame, params: Params, metas=None,
 
         t = time.monotonic()
         comps, skipped = _comparisons_with_baseline(conds, params.baseline)
-        needed = list(dict.fromkeys(k for p, mode, m in comps
-                                    for k in ((p, params.baseline, mode), (p, m, mode))))
-        sorted_conds = dict(zip(needed, pool.map(
-            lambda k: stats.SortedCondition(conds[k], {lb: keeps[lb][k] for lb in labels}),
-            needed)))
-        secs["sorting"] = time.monotonic() - t
 
-        t = time.monotonic()
-
-        def one(i):
+        def task(i):
             p, mode, m = comps[i]
-            log(f"[{i + 1}/{len(comps)}] {p} {mode}: {m} vs {params.baseline}")
-            base, mech = sorted_conds[(p, params.baseline, mode)], sorted_conds[(p, m, mode)]
-            return [stats.compare_groups(base.group(lb), mech.group(lb), platform=p, mode=mode,
-                                         mechanism=m, baseline=params.baseline, rule=r,
-                                         param=prm, alpha=params.alpha, n_boot=params.n_boot,
-                                         seed=params.seed, confidence=params.confidence)
-                    for lb, (r, prm) in zip(labels, rules)]
+            kb, km = (p, params.baseline, mode), (p, m, mode)
+            return (p, mode, m, params.baseline, conds[kb], conds[km],
+                    {lb: keeps[lb][kb] for lb in labels}, {lb: keeps[lb][km] for lb in labels},
+                    rules, labels, params.alpha, params.n_boot, params.seed, params.confidence)
 
-        # largest first (for the balance between the workers); results in plan order
-        sizes = [sorted_conds[(p, params.baseline, mode)].xs.size + sorted_conds[(p, m, mode)].xs.size
-                 for p, mode, m in comps]
-        order = sorted(range(len(comps)), key=lambda i: -sizes[i])
-        done = dict(zip(order, pool.map(one, order)))
-        per_comp = [done[i] for i in range(len(comps))]
-        del done, sorted_conds
+        def done(i, k):
+            p, mode, m = comps[i]
+            log(f"[{k}/{len(comps)}] {p} {mode}: {m} vs {params.baseline}")
+
+        per_comp = [None] * len(comps)
+        if procs is None:
+            for i in range(len(comps)):
+                per_comp[i] = _compare_under_rules(task(i))
+                done(i, i + 1)
+        else:
+            # largest first (for the balance between the workers); results in plan order
+            size = [conds[(p, params.baseline, mode)].n_valid + conds[(p, m, mode)].n_valid
+                    for p, mode, m in comps]
+            futures = {procs.submit(_compare_under_rules, task(i)): i
+                       for i in sorted(range(len(comps)), key=lambda i: -size[i])}
+            for k, f in enumerate(as_completed(futures), 1):
+                per_comp[futures[f]] = f.result()
+                done(futures[f], k)
         by_rule = {lb: [res[j] for res in per_comp] for j, lb in enumerate(labels)}
         sens = []
         for (p, mode, m), res_rules in zip(comps, per_comp):
@@ -366,7 +434,7 @@ def analyse(samples: pd.DataFrame, params: Params, metas=None,
         secs["power"] = time.monotonic() - t
         t = time.monotonic()
         bm = stats.boot_median_intervals_conditions(conds, confidence=params.confidence,
-                                                    map=pool.map)
+                                                    map=threads.map)
         secs["boot_medians"] = time.monotonic() - t
     sensitivity = pd.concat(sens, ignore_index=True) if sens else pd.DataFrame()
     return Analysis(params=params, metas=list(metas or []), descriptives=descr,
