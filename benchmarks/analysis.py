@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/analysis.py RUN_DIR [--code DIR] [--dump FILE]
                                             [--n-boot N] [--seed S] [--outliers RULE]
-                                            [--outlier-param X] [--no-speedup]
+                                            [--outlier-param X] [--workers N]
+                                            [--no-speedup]
 
 Measures, each in a fresh Python process started from the code at DIR (default: this
 checkout; give an older checkout to measure that version on the same data):
@@ -16,7 +17,7 @@ checkout; give an older checkout to measure that version on the same data):
 Memory is the peak resident set of the process (``ru_maxrss``); where the analysis uses
 worker processes the peak of the summed proportional set size (PSS, shared pages split
 between the processes sharing them) of the whole process tree is printed too, sampled
-every 0.1 s. Goal for the full-profile run (20.8 M messages): at most 3 minutes and 3 GB.
+every 0.2 s. Goal for the full-profile run (20.8 M messages): at most 3 minutes and 3 GB.
 
 ``--dump FILE`` writes every number of the analysis (tables, every comparison under
 every outlier rule) to FILE (pickle) for ``scripts/compare-analyses.py``.
@@ -42,13 +43,14 @@ from uintrlab import analysis as A
 t_import = time.monotonic() - t0
 run, dump, n_boot, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 outliers, outlier_param = sys.argv[5], (float(sys.argv[6]) if sys.argv[6] else None)
+workers = {"workers": int(sys.argv[7])} if sys.argv[7] else {}
 t = time.monotonic()
 p = A.validate_params(run, n_boot=n_boot, seed=seed, outliers=outliers,
                       outlier_param=outlier_param)
 metas, s = A.load(p)
 t_load = time.monotonic() - t
 t = time.monotonic()
-an = A.analyse(s, p, metas)
+an = A.analyse(s, p, metas, **workers)
 t_analyse = time.monotonic() - t
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 if dump:
@@ -67,21 +69,16 @@ print(json.dumps({"module": A.__file__, "messages": len(s), "import_s": t_import
 
 
 def _tree(pid: int) -> list[int]:
-    """pid and all its descendants (from /proc/*/stat)."""
-    children: dict[int, list[int]] = {}
-    for d in Path("/proc").iterdir():
-        if not d.name.isdigit():
-            continue
-        try:
-            ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(ppid, []).append(int(d.name))
+    """pid and all its descendants (from /proc/<pid>/task/*/children)."""
     out, todo = [], [pid]
     while todo:
         p = todo.pop()
         out.append(p)
-        todo += children.get(p, [])
+        for t in Path(f"/proc/{p}/task").glob("*/children"):
+            try:
+                todo += [int(c) for c in t.read_text().split()]
+            except OSError:
+                pass
     return out
 
 
@@ -104,9 +101,10 @@ def measure(argv: list[str], env: dict, cwd: Path) -> tuple[subprocess.Completed
     proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     peak, procs, done = [0], [1], threading.Event()
+    # the tree's peak: sum of PSS and, per process, the largest RSS seen
 
     def sample():
-        while not done.wait(0.1):
+        while not done.wait(0.2):
             tree = _tree(proc.pid)
             procs[0] = max(procs[0], len(tree))
             peak[0] = max(peak[0], sum(_pss(p) for p in tree))
@@ -160,6 +158,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--seed", type=int, default=12345)
     ap.add_argument("--outliers", default="none", help="primary outlier rule")
     ap.add_argument("--outlier-param", type=float, default=None)
+    ap.add_argument("--workers", type=int, default=None,
+                    help="analyse(workers=N) (default: the analysis' own default)")
     ap.add_argument("--no-speedup", action="store_true", help="skip the speedup command")
     a = ap.parse_args(argv)
     run, code = Path(a.run).resolve(), Path(a.code).resolve()
@@ -179,7 +179,8 @@ def main(argv: list[str]) -> int:
     dump = a.dump and str(Path(a.dump).resolve())
     p, wall, pss, procs = measure([sys.executable, "-c", CHILD, str(run), dump or "",
                                    str(a.n_boot), str(a.seed), a.outliers,
-                                   "" if a.outlier_param is None else str(a.outlier_param)],
+                                   "" if a.outlier_param is None else str(a.outlier_param),
+                                   "" if a.workers is None else str(a.workers)],
                                   env, code)
     if p.returncode:
         print(p.stderr, file=sys.stderr)
