@@ -15,9 +15,9 @@ checkout; give an older checkout to measure that version on the same data):
   the run's first comparison when it lacks those), unless ``--no-speedup``.
 
 Memory is the peak resident set of the process (``ru_maxrss``); where the analysis uses
-worker processes the peak of the summed proportional set size (PSS, shared pages split
-between the processes sharing them) of the whole process tree is printed too, sampled
-every 0.2 s. Goal for the full-profile run (20.8 M messages): at most 3 minutes and 3 GB.
+worker processes, also the sum of every process' own peak (VmHWM: an upper bound of the
+whole tree's, as the peaks need not coincide) and the peak of the summed proportional set
+size (PSS: shared pages split between the processes sharing them), sampled every 0.2 s. Goal for the full-profile run (20.8 M messages): at most 3 minutes and 3 GB.
 
 ``--dump FILE`` writes every number of the analysis (tables, every comparison under
 every outlier rule) to FILE (pickle) for ``scripts/compare-analyses.py``.
@@ -92,22 +92,34 @@ def _pss(pid: int) -> int:
     return 0
 
 
+def _hwm(pid: int) -> int:
+    """The process' peak resident set so far (VmHWM), bytes."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 def measure(argv: list[str], env: dict, cwd: Path) -> tuple[subprocess.CompletedProcess, float,
                                                           int, int]:
     """Run argv in cwd (the checkout measured: ``python -c`` puts the working directory
     first on sys.path); return (process, wall seconds, peak summed PSS of its tree,
-    number of processes seen in the tree)."""
+    the sum of every process' own peak RSS (an upper bound of the tree's), number of
+    processes seen in the tree)."""
     t = time.monotonic()
     proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    peak, procs, done = [0], [1], threading.Event()
-    # the tree's peak: sum of PSS and, per process, the largest RSS seen
+    peak, hwm, done = [0], {}, threading.Event()
 
     def sample():
         while not done.wait(0.2):
             tree = _tree(proc.pid)
-            procs[0] = max(procs[0], len(tree))
             peak[0] = max(peak[0], sum(_pss(p) for p in tree))
+            for p in tree:
+                hwm[p] = max(hwm.get(p, 0), _hwm(p))
 
     th = threading.Thread(target=sample, daemon=True)
     th.start()
@@ -115,7 +127,7 @@ def measure(argv: list[str], env: dict, cwd: Path) -> tuple[subprocess.Completed
     done.set()
     th.join()
     return (subprocess.CompletedProcess(argv, proc.returncode, out, err),
-            time.monotonic() - t, peak[0], procs[0])
+            time.monotonic() - t, peak[0], sum(hwm.values()), max(1, len(hwm)))
 
 
 #: runs one command line of ``python -m uintrlab`` and prints its peak RSS on stderr
@@ -161,6 +173,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--workers", type=int, default=None,
                     help="analyse(workers=N) (default: the analysis' own default)")
     ap.add_argument("--no-speedup", action="store_true", help="skip the speedup command")
+    ap.add_argument("--no-analysis", action="store_true", help="only the speedup command")
     a = ap.parse_args(argv)
     run, code = Path(a.run).resolve(), Path(a.code).resolve()
     if not (run / "samples").is_dir():
@@ -177,7 +190,27 @@ def main(argv: list[str]) -> int:
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
     dump = a.dump and str(Path(a.dump).resolve())
-    p, wall, pss, procs = measure([sys.executable, "-c", CHILD, str(run), dump or "",
+    if not a.no_analysis and analysis(a, run, code, env, dump):
+        return 1
+    if not a.no_speedup:
+        args = speedup_args(run)
+        p, wall, pss, hwm, procs = measure([sys.executable, "-c", CLI, "speedup", str(run),
+                                            *args], env, code)
+        if p.returncode:
+            print(p.stderr, file=sys.stderr)
+            return p.returncode
+        rss = int(p.stderr.strip().splitlines()[-1].split()[1])
+        print(f"speedup {' '.join(args)} (python -m uintrlab speedup):")
+        print(f"  wall time   {wall:7.1f} s (the whole command)")
+        print(f"  peak RSS    {gb(rss)}")
+    print(f"# load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return 0
+
+
+def analysis(a, run: Path, code: Path, env: dict, dump: str | None) -> int:
+    """The full analysis in a child process; prints its figures. Returns non-zero on
+    failure."""
+    p, wall, pss, hwm, procs = measure([sys.executable, "-c", CHILD, str(run), dump or "",
                                    str(a.n_boot), str(a.seed), a.outliers,
                                    "" if a.outlier_param is None else str(a.outlier_param),
                                    "" if a.workers is None else str(a.workers)],
@@ -194,24 +227,11 @@ def main(argv: list[str]) -> int:
     print(f"  wall time   {r['load_s'] + r['analyse_s']:7.1f} s  (load {r['load_s']:.1f} s, "
           f"analyse {r['analyse_s']:.1f} s; process incl. imports {wall:.1f} s)")
     print("  phases      " + ", ".join(f"{k} {v:.1f} s" for k, v in r["phases"].items()))
-    print(f"  peak RSS    {gb(r['ru_maxrss'])} (the analysing process)")
-    print(f"  peak PSS    {gb(pss)} summed over {procs} process(es)")
+    print(f"  peak RSS    {gb(r['ru_maxrss'])} (the analysing process); {gb(hwm)} the sum of "
+          f"the peaks of all {procs} process(es) (an upper bound)")
+    print(f"  peak PSS    {gb(pss)} summed over the processes (shared pages split)")
     if dump:
         print(f"  numbers in  {dump}")
-
-    if not a.no_speedup:
-        args = speedup_args(run)
-        p, wall, pss, procs = measure([sys.executable, "-c", CLI, "speedup", str(run), *args],
-                                      env, code)
-        if p.returncode:
-            print(p.stderr, file=sys.stderr)
-            return p.returncode
-        rss = int(p.stderr.strip().splitlines()[-1].split()[1])
-        print(f"speedup {' '.join(args)} (python -m uintrlab speedup):")
-        print(f"  wall time   {wall:7.1f} s (the whole command)")
-        print(f"  peak RSS    {gb(rss)}")
-        print(f"  peak PSS    {gb(pss)} summed over {procs} process(es)")
-    print(f"# load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
 
