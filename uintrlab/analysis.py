@@ -27,12 +27,12 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import multiprocessing
 import numbers
 import os
 import pickle
 import sys
 import time
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field

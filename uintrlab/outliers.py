@@ -42,6 +42,7 @@ Rules
 from __future__ import annotations
 
 import math
+
 import numpy as np
 import pandas as pd
 
