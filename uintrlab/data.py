@@ -156,6 +156,9 @@ def _frame(tables: list[pa.Table], columns=None) -> pd.DataFrame:
     tables.clear()
     df = normalize(table.to_pandas(split_blocks=True, self_destruct=True), cols)
     del table
+    # Arrow's allocator keeps the pages of the decoded files; give them back (about
+    # 0.6 GB for the full run) instead of carrying them through the analysis
+    pa.default_memory_pool().release_unused()
     for c in CONDITION:
         if c in df.columns:
             cats = sorted(df[c].cat.categories)
