@@ -17,7 +17,9 @@ checkout; give an older checkout to measure that version on the same data):
 Memory is the peak resident set of the process (``ru_maxrss``); where the analysis uses
 worker processes, also the sum of every process' own peak (VmHWM: an upper bound of the
 whole tree's, as the peaks need not coincide) and the peak of the summed proportional set
-size (PSS: shared pages split between the processes sharing them), sampled every 0.2 s. Goal for the full-profile run (20.8 M messages): at most 3 minutes and 3 GB.
+size (PSS: shared pages split between the processes sharing them); the peaks sampled
+every 0.2 s, PSS every second. Goal for the full-profile run (20.8 M messages): at most
+3 minutes and 3 GB.
 
 ``--dump FILE`` writes every number of the analysis (tables, every comparison under
 every outlier rule) to FILE (pickle) for ``scripts/compare-analyses.py``.
@@ -115,11 +117,14 @@ def measure(argv: list[str], env: dict, cwd: Path) -> tuple[subprocess.Completed
     peak, hwm, done = [0], {}, threading.Event()
 
     def sample():
+        n = 0
         while not done.wait(0.2):
             tree = _tree(proc.pid)
-            peak[0] = max(peak[0], sum(_pss(p) for p in tree))
             for p in tree:
                 hwm[p] = max(hwm.get(p, 0), _hwm(p))
+            if n % 5 == 0:          # PSS once a second: smaps_rollup walks every mapping
+                peak[0] = max(peak[0], sum(_pss(p) for p in tree))
+            n += 1
 
     th = threading.Thread(target=sample, daemon=True)
     th.start()
