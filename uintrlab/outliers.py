@@ -1,14 +1,11 @@
 """Outlier rules for latency samples.
 
-The definitions of a samples frame, a condition and a *valid* message are in
-:mod:`uintrlab.samples`.
-
 Conventions
 -----------
-* A **condition** is ``(platform, mechanism, mode)``.
-* A **valid** message is one with ``ok == True`` and ``warmup == False``.
-  Failed messages (``ok == False``) and warm-up messages are never inputs to
-  an outlier rule; they are counted elsewhere (``describe``), not "removed".
+* Conditions, *valid* messages and the log scale (0 ns counts as 1 ns) are
+  defined in :mod:`uintrlab.samples`.  Only valid messages are inputs to an
+  outlier rule; failed and warm-up messages are counted elsewhere
+  (``describe``), not "removed".
 * Every rule works on **log latency** (except ``trim``, which is rank based
   and therefore the same on either scale) and is applied **per condition,
   pooled over boots**: the fences of a condition are computed from all valid
@@ -19,8 +16,7 @@ Conventions
   remove only points that are extreme for the condition as a whole.  A boot
   that is uniformly slower by less than the fence width is untouched, so the
   between-boot variation the bootstrap needs is preserved.
-* A latency of 0 ns (below clock resolution) is treated as 1 ns on the log
-  scale; a negative latency on a valid message is a data error.
+* A negative latency on a valid message is a data error.
 
 Rules
 -----

@@ -25,9 +25,8 @@ The samples frame, conditions and valid messages are defined in
 
 Conventions used throughout
 ---------------------------
-* **Valid message**: ``ok == True`` and ``warmup == False``.  Failures and
-  warm-up messages are counted, never used in estimates.
-* **Condition**: ``(platform, mechanism, mode)``.
+* Only valid messages (:mod:`uintrlab.samples`) enter an estimate; failures and
+  warm-up messages are counted.
 * **Unit of replication**: a *boot* (``boot`` column).  Messages within a
   boot are not independent; every interval and the primary test take this
   into account.  Boot ids are treated as labels *within a condition*: boots
