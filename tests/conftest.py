@@ -157,3 +157,14 @@ def counting_run_dir(tmp_path_factory):
                               m("uintr", boot=0), m("uintr", boot=1, timer_at=(1,)),
                               m("eventfd", "backtoback", boot=0), m("eventfd", "backtoback", boot=1))
     return write_counting_run(tmp_path_factory.mktemp("counting"), "pathlen-synthetic", df)
+
+
+@pytest.fixture(scope="session")
+def analysed(synthetic_run):
+    """``(samples, Analysis)`` of the synthetic run (n_boot 1000), computed once for every
+    test file that reads an analysis (test_analysis, test_plots)."""
+    from uintrlab import analysis as A
+
+    p = A.validate_params(str(synthetic_run), n_boot=1000)
+    metas, s = A.load(p)
+    return s, A.analyse(s, p, metas)

@@ -68,16 +68,10 @@ def test_latest_run(tmp_path):
 
 
 # ---------------------------------------------------------------- the analysis
-@pytest.fixture(scope="module")
-def analysed(synthetic_run):
-    p = A.validate_params(str(synthetic_run), n_boot=1000)
-    metas, s = A.load(p)
-    return s, A.analyse(s, p, metas)
-
-
+# ``analysed``: conftest.py (shared with test_plots)
 def test_plan_handles_missing_baseline_and_any_names(analysed):
     s, an = analysed
-    comps = [(r["platform"], r["mode"], r["mechanism"]) for r in an.results]
+    comps = [(r.platform, r.mode, r.mechanism) for r in an.results]
     assert comps == [("tcg", "nonblocking", "uintr_event"), ("tcg", "blocking", "uintr_event"),
                      ("native", "nonblocking", "spin")]
     assert len(an.skipped) == 1 and "pingpong" in an.skipped[0] and "pipe" in an.skipped[0]
@@ -85,9 +79,9 @@ def test_plan_handles_missing_baseline_and_any_names(analysed):
 
 def test_holm_over_every_comparison(analysed):
     _, an = analysed
-    p = [r["p_boot_medians"] for r in an.results]
-    assert np.allclose([r["p_holm"] for r in an.results], stats.holm(p))
-    assert list(an.speedups["p_holm"]) == [r["p_holm"] for r in an.results]
+    p = [r.p_boot_medians for r in an.results]
+    assert np.allclose([r.p_holm for r in an.results], stats.holm(p))
+    assert list(an.speedups["p_holm"]) == [r.p_holm for r in an.results]
 
 
 def test_every_rule_for_every_comparison(analysed):
@@ -122,13 +116,46 @@ def test_power_and_boot_medians(analysed):
     assert (bm["ci_low_us"] <= bm["median_us"]).all() and (bm["median_us"] <= bm["ci_high_us"]).all()
 
 
+def test_results_do_not_depend_on_the_number_of_workers(analysed):
+    s, an = analysed
+    one = A.analyse(s, an.params, an.metas, workers=1)
+    three = A.analyse(s, an.params, an.metas, workers=3)
+    for other in (one, three):
+        assert other.results == an.results and other.results_by_rule == an.results_by_rule
+        for a, b in zip(_tables(other), _tables(an)):
+            pd.testing.assert_frame_equal(a, b)
+    with pytest.raises(ParameterError, match="^workers: must be >= 1"):
+        A.analyse(s, an.params, workers=0)
+
+
+def test_worker_processes_do_not_run_a_script_again(tiny_run, tmp_path):
+    """The workers are spawned processes; a script that analyses at its top level (no
+    ``if __name__ == "__main__"``) runs once, not once more in every worker."""
+    import subprocess
+    import sys
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import sys\n"
+        "from uintrlab import analysis as A\n"
+        "print('top level', flush=True)\n"
+        "p = A.validate_params(sys.argv[1], n_boot=1000)\n"
+        "metas, s = A.load(p)\n"
+        "print(len(A.analyse(s, p, metas, workers=2).results))\n")
+    import os
+    r = subprocess.run([sys.executable, str(script), str(tiny_run)], capture_output=True,
+                       text=True, timeout=300,
+                       env=dict(os.environ, PYTHONPATH=str(A.builds.ROOT)))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["top", "level", "1"]
+
+
 def test_non_default_primary_rule(synthetic_run):
     p = A.validate_params(str(synthetic_run), n_boot=1000, outliers="tukey", outlier_param=3.0,
                           mechanisms=["uintr_event"])
     metas, s = A.load(p)
     assert set(s["mechanism"].astype(str)) == {"eventfd", "uintr_event"}
     an = A.analyse(s, p, metas)
-    assert [r["outlier_rule"] for r in an.results] == ["tukey", "tukey"]
+    assert [r.outlier_rule for r in an.results] == ["tukey", "tukey"]
     assert "tukey(3)" in an.results_by_rule and "tukey(1.5)" in an.results_by_rule
     assert "outliers_removed" in an.descriptives.columns
     assert "outliers_removed" not in an.descriptives_valid.columns
@@ -143,7 +170,7 @@ def test_several_runs_keep_boots_apart(tmp_path):
     metas, s = A.load(p)
     assert s["boot"].nunique() == 4 and len(metas) == 2
     an = A.analyse(s, p, metas)
-    assert an.results[0]["n_boots_baseline"] == 4
+    assert an.results[0].n_boots_baseline == 4
 
 
 # ---------------------------------------------------------------- study beside ours

@@ -197,3 +197,37 @@ def test_resplit_refuses_taken_names_and_a_file_named_for_another_boot(tmp_path)
     with pytest.raises(data.DataError, match="name and contents differ"):
         data.resplit(d, max_bytes=1, rows=15)
     assert (d / "samples" / "tcg-005.parquet").exists()
+
+
+def test_load_only_some_columns_and_conditions(tmp_path):
+    df = pd.concat([frame(), frame(mechanism="pipe"), frame(mechanism="futex", mode="nonblocking"),
+                    frame(platform="native", boot=1)], ignore_index=True)
+    d = write_run(tmp_path, df)
+    _, full = data.load_run(d)
+    cols = ["platform", "mechanism", "mode", "latency_ns", "ok", "warmup"]
+    where = {"mechanism": ["pipe", "futex"], "mode": ["blocking"]}
+    _, part = data.load_run(d, columns=list(reversed(cols)), where=where)
+    assert list(part.columns) == cols                       # the schema's order
+    sel = full["mechanism"].isin(["pipe", "futex"]) & (full["mode"] == "blocking")
+    expect = full.loc[sel, cols].reset_index(drop=True)
+    pd.testing.assert_frame_equal(part, expect)
+    metas, both = data.load_runs([d], columns=cols, where={"platform": ["native"]})
+    assert len(both) == 10 and set(both["run"]) == {"run"}
+    assert data.run_conditions([d]) == {("tcg", "eventfd", "blocking"), ("tcg", "pipe", "blocking"),
+                                         ("tcg", "futex", "nonblocking"),
+                                         ("native", "eventfd", "blocking")}
+    with pytest.raises(ValueError, match="^columns: not samples columns: \\['lat'\\]"):
+        data.load_run(d, columns=["lat"])
+    with pytest.raises(ValueError, match="^where: only the labels"):
+        data.load_run(d, where={"boot": [0]})
+
+
+def test_a_file_without_a_column_is_named(tmp_path):
+    d = write_run(tmp_path, frame())
+    import pyarrow.parquet as pq
+    f = data.sample_files(d)[0]
+    pq.write_table(pq.read_table(f).drop_columns(["slept"]), f)
+    with pytest.raises(data.DataError, match="tcg-000.parquet: samples lack columns \\['slept'\\]"):
+        data.load_run(d)
+    _, ok = data.load_run(d, columns=["platform", "latency_ns"])      # not needed: fine
+    assert len(ok) == 10

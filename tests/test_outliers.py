@@ -6,6 +6,8 @@ import pandas as pd
 import pytest
 
 from uintrlab import outliers as O
+from uintrlab import stats as S
+from uintrlab.samples import valid_mask
 
 
 def frame(rng, *, conds=(("eventfd", 0.0), ("uintr_event", -0.4)), boots=5, n=400,
@@ -41,7 +43,7 @@ def data():
 @pytest.mark.parametrize("rule,param", [("tukey", 1.5), ("mad", 3.5), ("trim", 1.0)])
 def test_rule_removes_injected_and_keeps_bulk(data, rule, param):
     keep, removed = O.outlier_mask(data, rule, param)
-    valid = O.valid_mask(data)
+    valid = valid_mask(data)
     inj = data["injected"].to_numpy()
     assert inj.sum() > 10
     assert not keep[inj].any(), "every injected outlier is removed"
@@ -66,7 +68,7 @@ def test_low_side_outliers_tukey_and_mad():
 
 def test_rule_none_keeps_all_valid(data):
     keep, removed = O.outlier_mask(data, "none")
-    assert (keep == O.valid_mask(data)).all()
+    assert (keep == valid_mask(data)).all()
     assert (removed["removed"] == 0).all() and removed["param"].isna().all()
 
 
@@ -126,13 +128,13 @@ def test_unknown_rule_message_lists_choices():
 
 
 def test_sensitivity_table(data):
-    t = O.sensitivity(data, "uintr_event", n_boot=1000, seed=1)
+    t = S.sensitivity(data, "uintr_event", n_boot=1000, seed=1)
     assert list(t["rule"]) == ["none", "tukey", "mad", "trim"]
     assert (t["direction"] == "mechanism faster").all()
     assert t["significant"].all() and t["survives"].all() and t["all_survive"].all()
     assert (t.loc[t["rule"] == "none", ["removed_baseline", "removed_mechanism"]] == 0).all(axis=None)
     assert (t.loc[t["rule"] != "none", "removed_baseline"] > 0).all()
-    t2 = O.sensitivity(data, "uintr_event", n_boot=1000, seed=1,
+    t2 = S.sensitivity(data, "uintr_event", n_boot=1000, seed=1,
                        rules=["tukey", ("trim", 5.0)], reference="none")
     assert list(t2["rule"]) == ["none", "tukey", "trim"]
     assert t2.loc[2, "param"] == 5.0
@@ -147,7 +149,7 @@ def test_sensitivity_flags_a_conclusion_that_does_not_survive():
     d = pd.concat([frame(rng, conds=(("eventfd", 0.0),), boots=4, n=2000, tau=0.002, frac=0.08),
                    frame(rng, conds=(("pipe", 0.015),), boots=4, n=2000, tau=0.002, frac=0.0)],
                   ignore_index=True)
-    t = O.sensitivity(d, "pipe", n_boot=1000, seed=2).set_index("rule")
+    t = S.sensitivity(d, "pipe", n_boot=1000, seed=2).set_index("rule")
     assert t.loc["none", "direction"] == "mechanism faster"
     assert t.loc["tukey", "direction"] == t.loc["mad", "direction"] == "baseline faster"
     assert t.loc["trim", "direction"] == "mechanism faster"

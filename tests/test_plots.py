@@ -11,11 +11,7 @@ from uintrlab import analysis as A  # noqa: E402
 from uintrlab import plots  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def an(synthetic_run):
-    p = A.validate_params(str(synthetic_run), n_boot=1000)
-    metas, s = A.load(p)
-    return s, A.analyse(s, p, metas)
+# ``analysed``: (samples, Analysis) of the synthetic run, conftest.py (shared with test_analysis)
 
 
 def labelled(fig):
@@ -28,8 +24,8 @@ def labelled(fig):
     return True
 
 
-def test_all_figures_save_in_three_formats(an, tmp_path):
-    s, res = an
+def test_all_figures_save_in_three_formats(analysed, tmp_path):
+    s, res = analysed
     st = A.study_tables(res)
     figs = {
         "ecdf": plots.ecdf(s), "violin": plots.violin(s),
@@ -54,8 +50,8 @@ def test_save_rejects_unknown_format(tmp_path):
     plt.close(fig)
 
 
-def test_study_figure_without_our_mechanism(an):
-    s, res = an
+def test_study_figure_without_our_mechanism(analysed):
+    s, res = analysed
     from uintrlab import study
     d = res.descriptives_valid[res.descriptives_valid["mechanism"] == "eventfd"]
     fig = plots.study_vs_ours(study.study_vs_ours(d, []))
@@ -64,8 +60,8 @@ def test_study_figure_without_our_mechanism(an):
     plt.close(fig)
 
 
-def test_windowed_latency(an):
-    s, _ = an
+def test_windowed_latency(analysed):
+    s, _ = analysed
     wl = plots.windowed_latency(s, windows=10)
     valid = s[s["ok"] & ~s["warmup"]]
     # every valid message is in exactly one window; at most 10 windows a boot

@@ -6,6 +6,7 @@ Every simulation is seeded, so each test is deterministic; the tolerance
 bands are wide enough that they are not tuned to one lucky draw (see the
 comment in each test for the expected value and its Monte-Carlo spread).
 """
+import dataclasses
 import json
 import math
 
@@ -15,6 +16,7 @@ import pytest
 from scipy import stats as st
 
 from uintrlab import stats as S
+from uintrlab.stats import bootstrap as B
 
 TRUE_SPEEDUP = 1.25
 
@@ -109,9 +111,9 @@ def test_median_descent_matches_bruteforce_resampling():
     sizes = [7, 12, 9, 15]
     x = np.concatenate([np.exp(rng.normal(j * 0.3, 1, k)) for j, k in enumerate(sizes)]) * 1e3
     b = np.repeat(np.arange(4), sizes)
-    g = S._Group(x, b)
+    g = B._Group(x, b)
     r2 = np.random.default_rng(9)
-    med = S._median_descent(r2, g, S._draw_multiplicity(r2, 4, 20000), True)
+    med = B._median_descent(r2, g, B._draw_multiplicity(r2, 4, 20000), True)
     brute = []
     for _ in range(4000):
         J = rng.integers(0, 4, 4)
@@ -123,8 +125,8 @@ def test_median_descent_matches_bruteforce_resampling():
     # every replicate is a median of a resample: its value lies in the data range
     assert np.all((med >= x.min()) & (med <= x.max()))
     # boots-only variant: a single boot gives a degenerate (constant) median
-    one = S._median_descent(r2, S._Group(x[:7], b[:7]),
-                            S._draw_multiplicity(r2, 1, 50), False)
+    one = B._median_descent(r2, B._Group(x[:7], b[:7]),
+                            B._draw_multiplicity(r2, 1, 50), False)
     assert np.all(one == np.median(x[:7]))
 
 
@@ -132,12 +134,12 @@ def test_binned_estimators_close_to_exact():
     rng = np.random.default_rng(11)
     xb = np.exp(rng.normal(0.3, 0.6, 700)) * 1e5
     xm = np.exp(rng.normal(0.0, 0.6, 600)) * 1e5
-    gb, gm = S._Group(xb, np.zeros(700)), S._Group(xm, np.zeros(600))
-    (setup, K, w) = S._binned_setup(gb, gm, 2e-3)
+    gb, gm = B._Group(xb, np.zeros(700)), B._Group(xm, np.zeros(600))
+    (setup, K, w) = B._binned_setup(gb, gm, 2e-3)
     Hb, Hm = setup[0][0].sum(0)[None], setup[1][0].sum(0)[None]
     hl_exact = np.median(np.subtract.outer(np.log(xb), np.log(xm)))
-    assert abs(S._binned_hl(Hb, Hm, K, w)[0] - hl_exact) < w
-    assert abs(S._binned_cliff(Hb, Hm)[0] - S.cliffs_delta(xb, xm)) < 2e-3
+    assert abs(B._binned_hl(Hb, Hm, K, w)[0] - hl_exact) < w
+    assert abs(B._binned_cliff(Hb, Hm)[0] - S.cliffs_delta(xb, xm)) < 2e-3
 
 
 # --------------------------------------------------------------------------
@@ -223,6 +225,36 @@ def test_hodges_lehmann_with_ties():
     assert S.hodges_lehmann(x2, y2, max_pairs=10) == pytest.approx(brute, abs=1e-12)
 
 
+@pytest.mark.parametrize("kind", ["normal", "discrete", "outliers"])
+def test_hodges_lehmann_large_sample_bracket_is_exact(kind):
+    # m >= 8192 x's: the bracket is first narrowed with counts from every s-th x
+    rng = np.random.default_rng(5)
+    m, n = 9000, 301
+    if kind == "normal":
+        x, y = rng.normal(0.1, 1, m), rng.normal(0, 1.3, n)
+    elif kind == "discrete":             # log of integer latencies: many tied differences
+        x = np.log(rng.integers(3000, 3100, m).astype(float))
+        y = np.log(rng.integers(2900, 3000, n).astype(float))
+    else:
+        x = np.r_[rng.lognormal(8, 0.3, m - 3), 1e9, 2e9, 1.0]
+        y = np.r_[rng.lognormal(7.9, 0.5, n - 1), 5e8]
+    brute = np.median(np.subtract.outer(x, y))
+    assert S.hodges_lehmann(x, y, max_pairs=1000) == brute
+    assert S.hodges_lehmann_sorted(np.sort(x), np.sort(y), max_pairs=1000) == brute
+    assert S.hodges_lehmann_sorted(x, y, max_pairs=1000) == brute     # not sorted: sorted
+
+
+def test_boot_index_is_numpy_unique_inverse():
+    rng = np.random.default_rng(2)
+    for dtype in (np.int16, np.int64, np.uint8, np.float64):
+        b = rng.choice([3, 7, 8, 20], size=500).astype(dtype)
+        ref = np.unique(b, return_inverse=True)[1]
+        got = B._boot_index(b)
+        assert got.dtype == ref.dtype and np.array_equal(got, ref)
+    sparse = np.array([30000, -30000, 5], dtype=np.int16)
+    assert B._boot_index(sparse).tolist() == [2, 0, 1]
+
+
 def test_holm_hand_example():
     # p = [0.01, 0.04, 0.03, 0.005], m = 4
     # sorted 0.005, 0.01, 0.03, 0.04 -> x4, x3, x2, x1 = 0.02, 0.03, 0.06, 0.04
@@ -236,12 +268,13 @@ def test_holm_hand_example():
         S.holm([0.1, 1.2])
 
 
-def test_adjust_holm_on_results():
-    res = [{"p_boot_medians": p} for p in (0.01, 0.04, 0.03, 0.005)]
+def test_adjust_holm_on_results(cmp_data):
+    one = S.compare(cmp_data, "uintr_event", n_boot=1000)
+    res = [dataclasses.replace(one, p_boot_medians=p) for p in (0.01, 0.04, 0.03, 0.005)]
     out = S.adjust_holm(res, alpha=0.05)
-    assert [r["p_holm"] for r in out] == pytest.approx([0.03, 0.06, 0.06, 0.02])
-    assert [r["significant_holm"] for r in out] == [True, False, False, True]
-    assert "p_holm" not in res[0]
+    assert [r.p_holm for r in out] == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert [r.significant_holm for r in out] == [True, False, False, True]
+    assert res[0].p_holm is None and "p_holm" not in res[0].as_json()
 
 
 def _tiny():
@@ -295,32 +328,33 @@ def cmp_data():
 
 def test_compare_content_and_json(cmp_data):
     r = S.compare(cmp_data, "uintr_event", n_boot=1000, seed=7)
-    json.dumps(r, allow_nan=False)
-    assert r["n_boots_baseline"] == 6 and r["n_boots_mechanism"] == 6
-    assert r["warmup_excluded_baseline"] == 30
-    assert r["failures_baseline"] + r["n_valid_baseline"] + 30 == 1200
-    assert r["n_messages_mechanism"] == r["n_valid_mechanism"]  # rule none
+    json.dumps(r.as_json(), allow_nan=False)
+    assert r.n_boots_baseline == 6 and r.n_boots_mechanism == 6
+    assert r.warmup_excluded_baseline == 30
+    assert r.failures_baseline + r.n_valid_baseline + 30 == 1200
+    assert r.n_messages_mechanism == r.n_valid_mechanism  # rule none
     for k in ("median_ratio", "mean_ratio", "hl_ratio"):
-        lo, hi = r[k + "_ci"]
-        assert lo < r[k] < hi and lo > 1.0      # true speedup 1.25, CI above 1
-    assert r["hl_ratio"] == pytest.approx(math.exp(r["hl_log_shift"]))
-    assert r["prob_superiority"] == pytest.approx((r["cliffs_delta"] + 1) / 2)
-    assert r["significant"] and r["p_boot_medians"] < 0.05
-    assert r["seed"] == 7 and r["n_boot"] == 1000 and r["outlier_rule"] == "none"
-    assert "dependent" in r["pooled_caveat"]
+        ci = getattr(r, k + "_ci")
+        lo, hi = ci.low, ci.high
+        assert lo < getattr(r, k) < hi and lo > 1.0      # true speedup 1.25, CI above 1
+    assert r.hl_ratio == pytest.approx(math.exp(r.hl_log_shift))
+    assert r.prob_superiority == pytest.approx((r.cliffs_delta + 1) / 2)
+    assert r.significant and r.p_boot_medians < 0.05
+    assert r.seed == 7 and r.n_boot == 1000 and r.outlier_rule == "none"
+    assert "dependent" in r.pooled_caveat
     d = S.describe(cmp_data)
     row = d[d["mechanism"] == "eventfd"].iloc[0]
-    assert r["median_baseline_us"] == pytest.approx(row["median_us"])
-    assert r["mean_baseline_us"] == pytest.approx(row["mean_us"])
+    assert r.median_baseline_us == pytest.approx(row["median_us"])
+    assert r.mean_baseline_us == pytest.approx(row["mean_us"])
 
 
 def test_compare_deterministic(cmp_data):
     a = S.compare(cmp_data, "uintr_event", n_boot=1000, seed=3, outliers="tukey")
     b = S.compare(cmp_data.copy(), "uintr_event", n_boot=1000, seed=3, outliers="tukey")
-    assert json.dumps(a) == json.dumps(b)
+    assert json.dumps(a.as_json()) == json.dumps(b.as_json())
     c = S.compare(cmp_data, "uintr_event", n_boot=1000, seed=4, outliers="tukey")
-    assert c["median_ratio_ci"] != a["median_ratio_ci"]
-    assert c["median_ratio"] == a["median_ratio"]
+    assert c.median_ratio_ci != a.median_ratio_ci
+    assert c.median_ratio == a.median_ratio
     pd.testing.assert_frame_equal(S.describe(cmp_data), S.describe(cmp_data.copy()))
 
 
@@ -329,8 +363,27 @@ def test_speedup_table(cmp_data):
     t = S.speedup_table([r, r])
     assert len(t) == 10
     row = t[t["measure"] == "median_ratio"].iloc[0]
-    assert (row["estimate"], [row["ci_low"], row["ci_high"]]) == (r["median_ratio"],
-                                                                 r["median_ratio_ci"])
+    assert (row["estimate"], [row["ci_low"], row["ci_high"]]) == (r.median_ratio,
+                                                                 r.median_ratio_ci.as_list())
+
+
+def test_comparison_is_typed_and_round_trips_through_json(cmp_data):
+    r = S.compare(cmp_data, "uintr_event", n_boot=1000)
+    assert isinstance(r, S.Comparison) and isinstance(r.median_ratio_ci, S.ConfidenceInterval)
+    j = r.as_json()
+    assert S.Comparison.from_json(json.loads(json.dumps(j))) == r
+    assert list(j)[:5] == ["platform", "mode", "mechanism", "baseline", "convention"]
+    assert j["median_ratio_ci"] == [r.median_ratio_ci.low, r.median_ratio_ci.high]
+    assert "p_holm" not in j and "significant_holm" not in j
+    with pytest.raises(ValueError, match="obj: not fields"):
+        S.Comparison.from_json({**j, "median_ci": [1, 2]})
+    row = r.as_row()
+    assert row["median_ratio_ci_low"] == r.median_ratio_ci.low and row["boots"] == "6/6"
+    assert row["p_holm"] is None and row["warnings"] == "; ".join(r.warnings)
+    ci = S.ConfidenceInterval(1.1, 1.3)
+    assert ci.excludes(1) and ci.excludes(1.4) and not ci.excludes(1.2)
+    assert not S.ConfidenceInterval(None, 0.5).excludes(1)
+    assert S.ConfidenceInterval.of((float("nan"), 2)) == S.ConfidenceInterval(None, 2.0)
 
 
 def test_categorical_labels_and_narrow_dtypes(cmp_data):
@@ -342,7 +395,7 @@ def test_categorical_labels_and_narrow_dtypes(cmp_data):
     cat = cat.astype({"boot": "int16", "seq": "int32", "slept": "int8"})
     a = S.compare(cmp_data, "uintr_event", n_boot=1000)
     b = S.compare(cat, "uintr_event", n_boot=1000)
-    assert json.dumps(a) == json.dumps(b)
+    assert json.dumps(a.as_json()) == json.dumps(b.as_json())
     d = S.describe(cat)
     assert len(d) == 2 and list(d["mechanism"]) == ["eventfd", "uintr_event"]
     with pytest.raises(ValueError, match="mechanism"):
@@ -352,7 +405,7 @@ def test_categorical_labels_and_narrow_dtypes(cmp_data):
 def test_compare_few_boots_warns():
     df = synth(np.random.default_rng(1), boots=2, n=100)
     r = S.compare(df, "uintr_event", n_boot=1000)
-    assert any("cannot reach" in w for w in r["warnings"])
+    assert any("cannot reach" in w for w in r.warnings)
 
 
 # --------------------------------------------------------------------------

@@ -117,13 +117,19 @@ def cmd_summarize(a) -> int:
 def cmd_speedup(a) -> int:
     import json
 
-    from . import stats
+    from . import samples, stats
 
-    _, df = data.load_runs(a.run_dirs)
-    res = stats.compare(df, a.mechanism, baseline=a.baseline, mode=a.mode, platform=a.platform,
+    # the conditions from the label columns alone, then only the two compared conditions'
+    # rows and the columns the statistics read
+    platform = stats.check_selection(data.run_conditions(a.run_dirs), a.mechanism, a.baseline,
+                                     a.mode, a.platform)
+    _, df = data.load_runs(a.run_dirs, columns=samples.STATS_COLUMNS,
+                           where={"platform": [platform], "mode": [a.mode],
+                                  "mechanism": [a.mechanism, a.baseline]})
+    res = stats.compare(df, a.mechanism, baseline=a.baseline, mode=a.mode, platform=platform,
                         outliers=a.outliers, outlier_param=a.outlier_param, alpha=a.alpha,
                         n_boot=a.n_boot, seed=a.seed)
-    print(json.dumps(res, indent=2, allow_nan=False))
+    print(json.dumps(res.as_json(), indent=2, allow_nan=False))
     return 0
 
 

@@ -27,11 +27,14 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import multiprocessing
 import numbers
 import os
 import pickle
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -42,6 +45,7 @@ import pandas as pd
 from . import builds, data, outliers as O, stats, study
 from .names import order
 from .plan import ParameterError
+from .samples import conditions_present, split_conditions
 
 # --------------------------------------------------------------------------
 # parameters
@@ -153,7 +157,7 @@ def validate_params(runs=None, baseline="eventfd", alpha=0.05, n_boot=2000, outl
 def check_data(samples: pd.DataFrame, params: Params) -> None:
     """The parameters that depend on the data: the baseline and the mechanism filter
     must name mechanisms that were measured."""
-    present = order(pd.unique(samples["mechanism"].astype(str)), "mechanism")
+    present = order({str(v) for v in samples["mechanism"].unique()}, "mechanism")
     if params.baseline not in present:
         raise ParameterError(f"baseline: {params.baseline!r} is not a mechanism in the data "
                              f"(present: {', '.join(present)})")
@@ -199,8 +203,8 @@ class Analysis:
     descriptives: pd.DataFrame         # valid messages after the primary outlier rule
     descriptives_valid: pd.DataFrame   # valid messages, no outlier rule (as the study)
     removed: pd.DataFrame              # outlier counts, every rule, every condition
-    results: list                      # compare() dicts, primary rule, with p_holm
-    results_by_rule: dict              # rule -> list of compare() dicts (same order)
+    results: list                      # stats.Comparison, primary rule, with p_holm
+    results_by_rule: dict              # rule label -> list of stats.Comparison (same order)
     speedups: pd.DataFrame             # one row per primary comparison
     sensitivity: pd.DataFrame          # one row per comparison and rule
     power: pd.DataFrame                # pivoted power table
@@ -209,14 +213,18 @@ class Analysis:
     seconds: dict = field(default_factory=dict)
 
 
-def plan_comparisons(samples: pd.DataFrame, baseline: str):
+def comparisons_with_baseline(samples: pd.DataFrame, baseline: str):
     """``(comparisons, skipped)``: the (platform, mode, mechanism) triples to compare with
     the baseline, in a fixed order, and a sentence for every platform and mode without
     the baseline (whose mechanisms therefore cannot be compared)."""
-    conds = samples.groupby(["platform", "mode", "mechanism"], observed=True).size()
-    conds = conds[conds > 0]
+    return _comparisons_with_baseline(conditions_present(samples), baseline)
+
+
+def _comparisons_with_baseline(conditions, baseline: str):
+    """:func:`comparisons_with_baseline` from the ``(platform, mechanism, mode)`` triples
+    that have rows."""
     comps, skipped = [], []
-    present = {(str(p), str(m), str(x)) for p, m, x in conds.index}
+    present = {(str(plat), str(mode), str(mech)) for plat, mech, mode in conditions}
     for p in order({c[0] for c in present}, "platform"):
         for mode in order({c[1] for c in present if c[0] == p}, "mode"):
             mechs = order({c[2] for c in present if c[:2] == (p, mode)}, "mechanism")
@@ -240,35 +248,9 @@ def _label(rule, param):
 
 
 def speedup_rows(results: list) -> pd.DataFrame:
-    """The speedup table from compare() dicts (after :func:`stats.adjust_holm`)."""
-    rows = []
-    for r in results:
-        rows.append({
-            "platform": r["platform"], "mode": r["mode"], "mechanism": r["mechanism"],
-            "baseline": r["baseline"],
-            "boots": f"{r['n_boots_baseline']}/{r['n_boots_mechanism']}",
-            "messages": f"{r['n_messages_baseline']}/{r['n_messages_mechanism']}",
-            "removed": f"{r['removed_baseline']}/{r['removed_mechanism']}",
-            "median_baseline_us": r["median_baseline_us"],
-            "median_mechanism_us": r["median_mechanism_us"],
-            "median_ratio": r["median_ratio"],
-            "median_ratio_ci_low": r["median_ratio_ci"][0],
-            "median_ratio_ci_high": r["median_ratio_ci"][1],
-            "mean_ratio": r["mean_ratio"],
-            "mean_ratio_ci_low": r["mean_ratio_ci"][0],
-            "mean_ratio_ci_high": r["mean_ratio_ci"][1],
-            "hl_ratio": r["hl_ratio"], "hl_ratio_ci_low": r["hl_ratio_ci"][0],
-            "hl_ratio_ci_high": r["hl_ratio_ci"][1],
-            "cliffs_delta": r["cliffs_delta"],
-            "cliffs_delta_ci_low": r["cliffs_delta_ci"][0],
-            "cliffs_delta_ci_high": r["cliffs_delta_ci"][1],
-            "p_boot_medians": r["p_boot_medians"], "p_holm": r.get("p_holm"),
-            "significant_holm": r.get("significant_holm"),
-            "min_attainable_p": r["min_attainable_p"],
-            "p_pooled_mannwhitney": r["p_pooled_mannwhitney"],
-            "warnings": "; ".join(r["warnings"]),
-        })
-    return pd.DataFrame(rows)
+    """The speedup table: one :meth:`~uintrlab.stats.Comparison.as_row` per comparison
+    (after :func:`stats.adjust_holm`)."""
+    return pd.DataFrame([r.as_row() for r in results])
 
 
 def power_summary(power: pd.DataFrame) -> pd.DataFrame:
@@ -288,67 +270,162 @@ def power_summary(power: pd.DataFrame) -> pd.DataFrame:
     return base.join(m).join(b).reset_index()
 
 
+def default_workers() -> int:
+    """Workers for the independent parts of an analysis: one per CPU, at most 4 (each
+    comparison in flight holds a few hundred MB of bootstrap arrays)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _compare_under_rules(task) -> list:
+    """One comparison under every outlier rule (a worker process runs it; module level so
+    that it can be sent there). ``task``: platform, mode, mechanism, baseline, the two
+    conditions (:class:`uintrlab.samples.ConditionSamples`), ``{rule label: keep}`` of
+    each, the ``(rule, param)`` pairs and their labels, alpha, n_boot, seed, confidence."""
+    (p, mode, m, baseline, base_cond, mech_cond, base_keeps, mech_keeps, rules, labels,
+     alpha, n_boot, seed, confidence) = task
+    base = stats.SortedCondition(base_cond, base_keeps)
+    mech = stats.SortedCondition(mech_cond, mech_keeps)
+    return [stats.compare_groups(base.group(lb), mech.group(lb), platform=p, mode=mode,
+                                 mechanism=m, baseline=baseline, rule=r, param=prm,
+                                 alpha=alpha, n_boot=n_boot, seed=seed, confidence=confidence)
+            for lb, (r, prm) in zip(labels, rules)]
+
+
+def _ready() -> bool:
+    return True
+
+
+#: OpenBLAS's idle threads spin for about 0.1 s after every call (its default timeout,
+#: 2^28 cycles) and so take a core from the other worker; the workers start with the
+#: shortest timeout (2^4 cycles). Only idling changes: the thread count, and so every
+#: number, stays the default's.
+_WORKER_ENV = {"OPENBLAS_THREAD_TIMEOUT": "4"}
+
+
+@contextmanager
+def _comparison_pool(workers: int):
+    """Worker processes (spawned, with :data:`_WORKER_ENV` unless the environment sets
+    those variables) for the comparisons; None with one worker (then they run here)."""
+    if workers == 1:
+        yield None
+        return
+    added = {k: v for k, v in _WORKER_ENV.items() if k not in os.environ}
+    os.environ.update(added)
+    try:
+        with ProcessPoolExecutor(max_workers=workers,
+                                 mp_context=multiprocessing.get_context("spawn")) as pool:
+            with _main_not_reimported():
+                for _ in range(workers):    # start them all now; they import while we work
+                    pool.submit(_ready)
+            yield pool
+    finally:
+        for k in added:
+            os.environ.pop(k, None)
+
+
+@contextmanager
+def _main_not_reimported():
+    """While workers are spawned: hide where ``__main__`` came from. A spawned child
+    imports the parent's main module again unless it cannot tell which that is; the
+    workers need nothing from it (their function is in this module), and a script that
+    calls :func:`analyse` at its top level would otherwise run again in every worker."""
+    main = vars(sys.modules["__main__"]) if "__main__" in sys.modules else {}
+    saved = {k: main[k] for k in ("__spec__", "__file__") if k in main}
+    try:
+        if "__spec__" in saved:
+            main["__spec__"] = None
+        main.pop("__file__", None)
+        yield
+    finally:
+        main.update(saved)
+
+
 def analyse(samples: pd.DataFrame, params: Params, metas=None,
-            log: Callable[[str], None] | None = None) -> Analysis:
-    """Everything the report and notebook 02 show (see the module docstring)."""
+            log: Callable[[str], None] | None = None, workers: int | None = None) -> Analysis:
+    """Everything the report and notebook 02 show (see the module docstring).
+
+    The samples are split by condition once and every outlier rule applied once per
+    condition (on ``workers`` threads); the comparisons, each under every rule with its
+    conditions sorted once for all rules, then run in ``workers`` processes (default
+    :func:`default_workers`; 1: in this process). Each comparison seeds its own generator
+    with ``params.seed``, so the results do not depend on the number of workers or the
+    order in which comparisons finish."""
     log = log or (lambda m: None)
     check_data(samples, params)
+    workers = default_workers() if workers is None else int(workers)
+    if workers < 1:
+        raise ParameterError(f"workers: must be >= 1, got {workers}")
     secs = {}
-    t = time.monotonic()
-    keep, _ = O.outlier_mask(samples, params.outliers, params.outlier_param)
-    descr_valid = stats.describe(samples)
-    descr = descr_valid if params.outliers == "none" else stats.describe(samples, keep=keep)
-    rules = _rules(params)
-    removed = pd.concat([O.outlier_mask(samples, r, p)[1] for r, p in rules], ignore_index=True)
-    secs["descriptives"] = time.monotonic() - t
+    with ThreadPoolExecutor(max_workers=workers) as threads, \
+            _comparison_pool(workers) as procs:
+        t = time.monotonic()
+        conds = split_conditions(samples)
+        rules = [O.check_rule(r, p) for r, p in _rules(params)]
+        labels = [_label(r, p) for r, p in rules]
+        primary = _label(params.outliers, params.outlier_param)
+        ruled = list(threads.map(lambda rp: O.rule_keeps(conds, *rp), rules))
+        keeps = dict(zip(labels, [k for k, _ in ruled]))
+        removed = pd.concat([tab for _, tab in ruled], ignore_index=True)
+        descr_valid = stats.describe_conditions(conds)
+        descr = (descr_valid if params.outliers == "none"
+                 else stats.describe_conditions(conds, keeps[primary]))
+        secs["descriptives"] = time.monotonic() - t
 
-    t = time.monotonic()
-    comps, skipped = plan_comparisons(samples, params.baseline)
-    by_rule = {_label(r, p): [] for r, p in rules}
-    sens = []
-    plat = samples["platform"].to_numpy()
-    mode_col = samples["mode"].to_numpy()
-    mech_col = samples["mechanism"].to_numpy()
-    cell_cache = {}
-    for i, (p, mode, m) in enumerate(comps):
-        if (p, mode) not in cell_cache:
-            cell_cache.clear()
-            cell_cache[(p, mode)] = samples[(plat == p) & (mode_col == mode)]
-        cell = cell_cache[(p, mode)]
-        sub = cell[cell["mechanism"].isin([m, params.baseline]).to_numpy()]
-        log(f"[{i + 1}/{len(comps)}] {p} {mode}: {m} vs {params.baseline}")
-        res_rules = []
-        for r, prm in rules:
-            res = stats.compare(sub, m, params.baseline, mode, p, outliers=r,
-                                outlier_param=prm, alpha=params.alpha, n_boot=params.n_boot,
-                                seed=params.seed, confidence=params.confidence)
-            by_rule[_label(r, prm)].append(res)
-            res_rules.append(res)
-        ref = [x for x in res_rules if (x["outlier_rule"], x["outlier_param"])
-               == (params.outliers, params.outlier_param)][0]
-        # the reference of the sensitivity table is the primary rule; with a non-default
-        # parameter the default-parameter row of the same rule is shown under its label
-        tab = O.sensitivity_table([ref] + [x for x in res_rules if x is not ref],
-                                  reference=params.outliers, alpha=params.alpha)
-        tab.insert(0, "rule_label", [_label(x["outlier_rule"], x["outlier_param"])
-                                     for x in [ref] + [x for x in res_rules if x is not ref]])
-        tab.insert(0, "mechanism", m)
-        tab.insert(0, "mode", mode)
-        tab.insert(0, "platform", p)
-        sens.append(tab)
-    del cell_cache
-    primary = by_rule[_label(params.outliers, params.outlier_param)]
-    results = stats.adjust_holm(primary, alpha=params.alpha) if primary else []
-    secs["comparisons"] = time.monotonic() - t
+        t = time.monotonic()
+        comps, skipped = _comparisons_with_baseline(conds, params.baseline)
 
-    t = time.monotonic()
-    power = power_summary(stats.power_table(samples, alpha=params.alpha,
-                                            outliers=params.outliers,
-                                            outlier_param=params.outlier_param))
-    secs["power"] = time.monotonic() - t
-    t = time.monotonic()
-    bm = stats.boot_median_intervals(samples, confidence=params.confidence)
-    secs["boot_medians"] = time.monotonic() - t
+        def task(i):
+            p, mode, m = comps[i]
+            kb, km = (p, params.baseline, mode), (p, m, mode)
+            return (p, mode, m, params.baseline, conds[kb], conds[km],
+                    {lb: keeps[lb][kb] for lb in labels}, {lb: keeps[lb][km] for lb in labels},
+                    rules, labels, params.alpha, params.n_boot, params.seed, params.confidence)
+
+        def done(i, k):
+            p, mode, m = comps[i]
+            log(f"[{k}/{len(comps)}] {p} {mode}: {m} vs {params.baseline}")
+
+        per_comp = [None] * len(comps)
+        if procs is None:
+            for i in range(len(comps)):
+                per_comp[i] = _compare_under_rules(task(i))
+                done(i, i + 1)
+        else:
+            # largest first (for the balance between the workers); results in plan order
+            size = [conds[(p, params.baseline, mode)].n_valid + conds[(p, m, mode)].n_valid
+                    for p, mode, m in comps]
+            futures = {procs.submit(_compare_under_rules, task(i)): i
+                       for i in sorted(range(len(comps)), key=lambda i: -size[i])}
+            for k, f in enumerate(as_completed(futures), 1):
+                per_comp[futures[f]] = f.result()
+                done(futures[f], k)
+        by_rule = {lb: [res[j] for res in per_comp] for j, lb in enumerate(labels)}
+        sens = []
+        for (p, mode, m), res_rules in zip(comps, per_comp):
+            ref = [x for x in res_rules if (x.outlier_rule, x.outlier_param)
+                   == (params.outliers, params.outlier_param)][0]
+            # the reference of the sensitivity table is the primary rule; with a non-default
+            # parameter the default-parameter row of the same rule is shown under its label
+            tab = stats.sensitivity_table([ref] + [x for x in res_rules if x is not ref],
+                                          reference=params.outliers, alpha=params.alpha)
+            tab.insert(0, "rule_label", [_label(x.outlier_rule, x.outlier_param)
+                                         for x in [ref] + [x for x in res_rules if x is not ref]])
+            tab.insert(0, "mechanism", m)
+            tab.insert(0, "mode", mode)
+            tab.insert(0, "platform", p)
+            sens.append(tab)
+        prim = by_rule[primary]
+        results = stats.adjust_holm(prim, alpha=params.alpha) if prim else []
+        secs["comparisons"] = time.monotonic() - t
+
+        t = time.monotonic()
+        power = power_summary(stats.power_table_conditions(conds, keeps[primary],
+                                                           alpha=params.alpha))
+        secs["power"] = time.monotonic() - t
+        t = time.monotonic()
+        bm = stats.boot_median_intervals_conditions(conds, confidence=params.confidence,
+                                                    map=threads.map)
+        secs["boot_medians"] = time.monotonic() - t
     sensitivity = pd.concat(sens, ignore_index=True) if sens else pd.DataFrame()
     return Analysis(params=params, metas=list(metas or []), descriptives=descr,
                     descriptives_valid=descr_valid, removed=removed,
@@ -360,8 +437,15 @@ def analyse(samples: pd.DataFrame, params: Params, metas=None,
 # --------------------------------------------------------------------------
 # a cache of analyses: notebook 02 and the report analyse the same run
 # --------------------------------------------------------------------------
-#: the modules whose code decides an analysis' result; a change of any invalidates the cache
-_CACHE_CODE = ("analysis.py", "stats.py", "outliers.py", "study.py", "data.py", "names.py")
+#: the modules (a directory: its *.py) whose code decides an analysis' result; a change of
+#: any invalidates the cache
+_CACHE_CODE = ("analysis.py", "stats", "outliers.py", "samples.py", "study.py", "data.py", "names.py")
+
+
+def _cache_code_files() -> list[Path]:
+    here = Path(__file__).parent
+    return [f for name in _CACHE_CODE
+            for f in ([here / name] if name.endswith(".py") else sorted((here / name).glob("*.py")))]
 
 
 def cache_dir() -> Path:
@@ -379,9 +463,8 @@ def cache_key(samples: pd.DataFrame, params: Params) -> str:
     h = hashlib.sha256()
     p = {k: v for k, v in params.as_dict().items() if k != "runs"}
     h.update(json.dumps(p, sort_keys=True, default=str).encode())
-    here = Path(__file__).parent
-    for name in _CACHE_CODE:
-        h.update((here / name).read_bytes())
+    for f in _cache_code_files():
+        h.update(f.read_bytes())
     # the libraries that compute it (numpy, scipy, pandas, ...): the Python lock and version
     lock = builds.ROOT / "env" / "requirements.txt"
     h.update(lock.read_bytes() if lock.exists() else b"no lock")
@@ -451,16 +534,17 @@ def study_subset(samples: pd.DataFrame, platform: str = study.STUDY_PLATFORM,
     """Our samples restricted to what the study measured: its platform (tcg), its
     methods and its modes (whatever of those we have; may be empty)."""
     st = study.load_study(study_path)
-    keep = (samples["platform"].astype(str).to_numpy() == platform) \
-        & samples["mechanism"].astype(str).isin(set(st["method"])).to_numpy() \
-        & samples["mode"].astype(str).isin(set(st["mode"])).to_numpy()
+    # on the categorical labels: compares codes, builds no string per row
+    keep = (samples["platform"] == platform).to_numpy() \
+        & samples["mechanism"].isin(set(st["method"])).to_numpy() \
+        & samples["mode"].isin(set(st["mode"])).to_numpy()
     sub = samples[keep].reset_index(drop=True)
     for c in ("platform", "mechanism", "mode"):
         sub[c] = sub[c].cat.remove_unused_categories()
     return sub
 
 
-def study_tables(an: Analysis, platform: str = "tcg",
+def study_tables(an: Analysis, platform: str = study.STUDY_PLATFORM,
                  study_path=None) -> dict:
     """The study's numbers beside ours (see :func:`uintrlab.study.study_vs_ours`): our
     side with no outlier rule, as the study removed none (failures aside)."""

@@ -20,8 +20,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-SAMPLE_COLUMNS = ("platform", "mechanism", "mode", "boot", "seq", "latency_ns", "notify_ns",
-                  "ok", "slept", "warmup")
+from .samples import CONDITION, SAMPLE_COLUMNS
+
 SCHEMA = pa.schema([
     ("platform", pa.dictionary(pa.int8(), pa.string())),
     ("mechanism", pa.dictionary(pa.int8(), pa.string())),
@@ -64,21 +64,41 @@ def to_samples(df: pd.DataFrame, platform: str, mechanism: str, mode: str, boot:
     return normalize(out)
 
 
-def normalize(df: pd.DataFrame) -> pd.DataFrame:
-    """Cast a frame to the samples schema's dtypes (categoricals for the labels)."""
-    missing = [c for c in SAMPLE_COLUMNS if c not in df.columns]
+#: numpy dtypes of the samples schema's non-label columns
+_DTYPES = {f.name: f.type.to_pandas_dtype() for f in SCHEMA if f.name not in CONDITION}
+
+
+def _sample_columns(columns) -> list[str]:
+    """``columns`` (None: all) in the samples schema's order; unknown names are an error
+    naming ``columns``."""
+    if columns is None:
+        return list(SAMPLE_COLUMNS)
+    unknown = [c for c in columns if c not in SAMPLE_COLUMNS]
+    if unknown:
+        raise ValueError(f"columns: not samples columns: {unknown}; known: {list(SAMPLE_COLUMNS)}")
+    return [c for c in SAMPLE_COLUMNS if c in set(columns)]
+
+
+def normalize(df: pd.DataFrame, columns=None) -> pd.DataFrame:
+    """Cast a frame to the samples schema's dtypes (categoricals for the labels), keeping
+    ``columns`` (default: all of :data:`SAMPLE_COLUMNS`) in the schema's order. Columns
+    that already have their dtype are not copied."""
+    cols = _sample_columns(columns)
+    missing = [c for c in cols if c not in df.columns]
     if missing:
         raise DataError(f"samples lack columns {missing}")
-    df = df.loc[:, list(SAMPLE_COLUMNS)].copy()
-    for c in ("platform", "mechanism", "mode"):
-        s = df[c]
-        if isinstance(s.dtype, pd.CategoricalDtype) and not s.isna().any():
-            # relabel the (few) categories instead of materialising a string per row
-            df[c] = s.cat.rename_categories([str(x) for x in s.cat.categories])
-        else:
-            df[c] = s.astype(str).astype("category")
-    return df.astype({"boot": "int16", "seq": "int32", "latency_ns": "int64", "notify_ns": "int64",
-                      "ok": "bool", "slept": "int8", "warmup": "bool"})
+    out = df[cols]                  # copy-on-write: columns are copied only when changed
+    for c in cols:
+        s = out[c]
+        if c in CONDITION:
+            if isinstance(s.dtype, pd.CategoricalDtype) and not s.isna().any():
+                # relabel the (few) categories instead of materialising a string per row
+                out[c] = s.cat.rename_categories([str(x) for x in s.cat.categories])
+            else:
+                out[c] = s.astype(str).astype("category")
+        elif s.dtype != _DTYPES[c]:
+            out[c] = s.astype(_DTYPES[c])
+    return out
 
 
 def write_samples(df: pd.DataFrame, path: Path) -> None:
@@ -94,12 +114,57 @@ def write_samples(df: pd.DataFrame, path: Path) -> None:
     tmp.replace(path)
 
 
-def read_samples(path: Path) -> pd.DataFrame:
+def read_table(path: Path, columns=None, where: dict | None = None) -> pa.Table:
+    """One samples file as an Arrow table: only ``columns`` (default all), only the rows
+    whose labels are in ``where`` (``{"mode": ["blocking"], "mechanism": [...]}``; the
+    filter runs in Arrow, before any pandas object exists). Errors name the file."""
+    cols = _sample_columns(columns)
     try:
-        table = pq.read_table(path)
+        names = pq.read_schema(path).names
+        missing = [c for c in cols if c not in names]
+        if missing:
+            raise DataError(f"{path}: samples lack columns {missing}")
+        return pq.read_table(path, columns=cols, filters=_filters(where))
     except (OSError, pa.ArrowException) as e:
         raise DataError(f"{path}: truncated or corrupted samples file ({e})") from e
-    return normalize(table.to_pandas())
+
+
+def _filters(where: dict | None):
+    if not where:
+        return None
+    bad = [k for k in where if k not in CONDITION]
+    if bad:
+        raise ValueError(f"where: only the labels {CONDITION} can select rows, got {bad}")
+    return [(k, "in", [str(v) for v in vals]) for k, vals in where.items()]
+
+
+def read_samples(path: Path, columns=None, where: dict | None = None) -> pd.DataFrame:
+    """One samples file as a samples frame (see :func:`read_table`)."""
+    return _frame([read_table(path, columns, where)], columns)
+
+
+def _frame(tables: list[pa.Table], columns=None) -> pd.DataFrame:
+    """Samples frame of the tables' rows in order: one Arrow concatenation and one
+    conversion (the Arrow buffers are released while converting); the label columns
+    categorical with the sorted union of the files' categories, so that no per-row
+    strings are built. Empties ``tables``."""
+    cols = _sample_columns(columns)
+    schema = pa.schema([SCHEMA.field(c) for c in cols])
+    if any(not t.schema.remove_metadata().equals(schema) for t in tables):
+        tables[:] = [t.select(cols).cast(schema) for t in tables]
+    table = pa.concat_tables(tables)
+    tables.clear()
+    df = normalize(table.to_pandas(split_blocks=True, self_destruct=True), cols)
+    del table
+    # Arrow's allocator keeps the pages of the decoded files; give them back (about
+    # 0.6 GB for the full run) instead of carrying them through the analysis
+    pa.default_memory_pool().release_unused()
+    for c in CONDITION:
+        if c in df.columns:
+            cats = sorted(df[c].cat.categories)
+            if list(df[c].cat.categories) != cats:
+                df[c] = df[c].cat.set_categories(cats)
+    return df
 
 
 SAMPLES_DIR = "samples"
@@ -215,8 +280,8 @@ def write_metadata(meta: dict, path: Path) -> None:
     tmp.replace(path)
 
 
-def load_run(run_dir: str | Path) -> tuple[dict, pd.DataFrame]:
-    """Metadata and samples of one run directory."""
+def _run_files(run_dir: str | Path) -> tuple[dict, list[Path]]:
+    """Metadata and samples files of one run directory (checked)."""
     d = Path(run_dir)
     if not d.is_dir():
         raise DataError(f"{d}: no such run directory")
@@ -232,31 +297,46 @@ def load_run(run_dir: str | Path) -> tuple[dict, pd.DataFrame]:
         meta = json.loads(meta_path.read_text())
     except (OSError, ValueError) as e:
         raise DataError(f"{meta_path}: unreadable metadata ({e})") from e
-    return meta, _concat([read_samples(f) for f in files])
+    return meta, files
 
 
-def _concat(frames: list[pd.DataFrame], labels=("platform", "mechanism", "mode")) -> pd.DataFrame:
-    """Concatenate sample frames, keeping the label columns categorical (with the union
-    of the categories) so that no per-row strings are built."""
-    for c in labels:
-        cats = sorted(set().union(*(f[c].cat.categories for f in frames)))
-        for f in frames:
-            f[c] = f[c].cat.set_categories(cats)
-    return normalize(pd.concat(frames, ignore_index=True))
+def load_run(run_dir: str | Path, columns=None, where: dict | None = None
+             ) -> tuple[dict, pd.DataFrame]:
+    """Metadata and samples of one run directory (``columns``, ``where``: see
+    :func:`read_table`; default everything)."""
+    meta, files = _run_files(run_dir)
+    return meta, _frame([read_table(f, columns, where) for f in files], columns)
 
 
-def load_runs(run_dirs) -> tuple[list[dict], pd.DataFrame]:
-    """Several runs, samples concatenated; a column ``run`` names the run of each row."""
-    metas, frames, names = [], [], []
+def load_runs(run_dirs, columns=None, where: dict | None = None
+              ) -> tuple[list[dict], pd.DataFrame]:
+    """Several runs, samples concatenated; a column ``run`` names the run of each row
+    (``columns``, ``where``: see :func:`read_table`)."""
+    metas, tables, names, rows = [], [], [], []
     for d in run_dirs:
-        meta, df = load_run(d)
+        meta, files = _run_files(d)
         metas.append(meta)
-        frames.append(df)
+        tabs = [read_table(f, columns, where) for f in files]
         names.append(Path(d).name)
-    if not frames:
+        rows.append(sum(t.num_rows for t in tabs))
+        tables += tabs
+        del tabs
+    if not metas:
         raise DataError("no run directories given")
     cats = sorted(set(names))
-    codes = np.repeat([cats.index(n) for n in names], [len(f) for f in frames])
-    df = _concat(frames)
+    codes = np.repeat(np.array([cats.index(n) for n in names],
+                               dtype=np.int8 if len(cats) < 128 else np.int32), rows)
+    df = _frame(tables, columns)
     df["run"] = pd.Categorical.from_codes(codes, categories=cats)
     return metas, df
+
+
+def run_conditions(run_dirs) -> set[tuple[str, str, str]]:
+    """The ``(platform, mechanism, mode)`` conditions with at least one row in the runs,
+    read from the label columns only."""
+    out = set()
+    for d in run_dirs:
+        for f in _run_files(d)[1]:
+            t = read_table(f, CONDITION).group_by(CONDITION).aggregate([])
+            out |= set(zip(*(t.column(c).to_pylist() for c in CONDITION)))
+    return out

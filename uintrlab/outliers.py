@@ -1,15 +1,11 @@
-"""Outlier rules for latency samples, and a sensitivity table.
-
-This module is also the lowest layer of the statistics code: it holds the
-sample-frame validation (:func:`check_samples`) and the definition of a
-*valid* message (:func:`valid_mask`) that :mod:`uintrlab.stats` uses.
+"""Outlier rules for latency samples.
 
 Conventions
 -----------
-* A **condition** is ``(platform, mechanism, mode)``.
-* A **valid** message is one with ``ok == True`` and ``warmup == False``.
-  Failed messages (``ok == False``) and warm-up messages are never inputs to
-  an outlier rule; they are counted elsewhere (``describe``), not "removed".
+* Conditions, *valid* messages and the log scale (0 ns counts as 1 ns) are
+  defined in :mod:`uintrlab.samples`.  Only valid messages are inputs to an
+  outlier rule; failed and warm-up messages are counted elsewhere
+  (``describe``), not "removed".
 * Every rule works on **log latency** (except ``trim``, which is rank based
   and therefore the same on either scale) and is applied **per condition,
   pooled over boots**: the fences of a condition are computed from all valid
@@ -20,8 +16,7 @@ Conventions
   remove only points that are extreme for the condition as a whole.  A boot
   that is uniformly slower by less than the fence width is untouched, so the
   between-boot variation the bootstrap needs is preserved.
-* A latency of 0 ns (below clock resolution) is treated as 1 ns on the log
-  scale; a negative latency on a valid message is a data error.
+* A negative latency on a valid message is a data error.
 
 Rules
 -----
@@ -43,59 +38,15 @@ Rules
 from __future__ import annotations
 
 import math
-from typing import Iterable
 
 import numpy as np
 import pandas as pd
 
-REQUIRED_COLUMNS = (
-    "platform", "mechanism", "mode", "boot", "seq",
-    "latency_ns", "notify_ns", "ok", "slept", "warmup",
-)
-CONDITION = ["platform", "mechanism", "mode"]
+from .samples import check_stats_samples, log_latency, split_conditions
+
 RULES = ("none", "tukey", "mad", "trim")
 DEFAULT_PARAMS = {"none": None, "tukey": 1.5, "mad": 3.5, "trim": 1.0}
 MAD_CONSTANT = 0.6745  # Iglewicz & Hoaglin: 0.6745 = Phi^{-1}(0.75)
-
-
-# --------------------------------------------------------------------------
-# sample-frame helpers shared with stats.py
-# --------------------------------------------------------------------------
-def check_samples(samples: pd.DataFrame) -> None:
-    """Validate a samples frame; raise ``ValueError`` naming ``samples``.
-
-    Checks: it is a DataFrame with rows and all :data:`REQUIRED_COLUMNS`,
-    and no valid (ok, non-warmup) message has a negative latency.
-    """
-    if not isinstance(samples, pd.DataFrame):
-        raise ValueError(f"samples must be a pandas DataFrame, got {type(samples).__name__}")
-    missing = [c for c in REQUIRED_COLUMNS if c not in samples.columns]
-    if missing:
-        raise ValueError(
-            f"samples is missing column(s) {missing}; required: {list(REQUIRED_COLUMNS)}")
-    if len(samples) == 0:
-        raise ValueError("samples has no rows (no data)")
-    valid = valid_mask(samples)
-    lat = samples["latency_ns"].to_numpy()
-    if np.any(lat[valid] < 0):
-        raise ValueError("samples: a valid (ok, non-warmup) message has latency_ns < 0")
-
-
-def valid_mask(samples: pd.DataFrame) -> np.ndarray:
-    """Boolean array: ``ok & ~warmup`` (messages that enter statistics)."""
-    ok = samples["ok"].to_numpy().astype(bool)
-    warm = samples["warmup"].to_numpy().astype(bool)
-    return ok & ~warm
-
-
-def log_latency(latency_ns) -> np.ndarray:
-    """Natural log of latency in ns, with 0 ns treated as 1 ns."""
-    return np.log(np.maximum(np.asarray(latency_ns, dtype=np.float64), 1.0))
-
-
-def condition_indices(samples: pd.DataFrame) -> dict:
-    """``{(platform, mechanism, mode): positional index array}``, sorted keys."""
-    return samples.groupby(CONDITION, sort=True, observed=True).indices
 
 
 # --------------------------------------------------------------------------
@@ -181,117 +132,36 @@ def outlier_mask(samples: pd.DataFrame, rule: str = "none", param=None):
         mechanism, mode, rule, param, n_valid, removed, removed_low,
         removed_high, removed_frac, lower_us, upper_us`` (fences in us).
     """
-    check_samples(samples)
+    check_stats_samples(samples)
     rule, param = check_rule(rule, param)
-    valid = valid_mask(samples)
-    lat = samples["latency_ns"].to_numpy().astype(np.float64)
+    conds = split_conditions(samples, rows=True)
+    keeps, removed = rule_keeps(conds, rule, param)
     keep = np.zeros(len(samples), dtype=bool)
-    rows = []
-    for key, idx in condition_indices(samples).items():
-        vidx = idx[valid[idx]]
-        k, lo, hi = rule_keep(lat[vidx], rule, param)
-        keep[vidx] = k
-        dropped = lat[vidx][~k]
-        med = np.median(lat[vidx]) if vidx.size else np.nan
+    for key, c in conds.items():
+        keep[c.valid_rows] = keeps[key]
+    return keep, removed
+
+
+def rule_keeps(conditions: dict, rule: str = "none", param=None) -> tuple[dict, pd.DataFrame]:
+    """:func:`outlier_mask` on conditions already split
+    (:func:`uintrlab.samples.split_conditions`): ``({key: keep}, removed)``, each keep
+    aligned with that condition's valid messages."""
+    rule, param = check_rule(rule, param)
+    keeps, rows = {}, []
+    for key, c in conditions.items():
+        lat = c.latency_ns
+        k, lo, hi = rule_keep(lat, rule, param)
+        keeps[key] = k
+        dropped = lat[~k]
+        med = np.median(lat) if lat.size else np.nan
         rows.append({
             "platform": key[0], "mechanism": key[1], "mode": key[2],
             "rule": rule, "param": param,
-            "n_valid": int(vidx.size),
+            "n_valid": int(lat.size),
             "removed": int((~k).sum()),
             "removed_low": int((dropped < med).sum()),
             "removed_high": int((dropped >= med).sum()),
-            "removed_frac": float((~k).mean()) if vidx.size else np.nan,
+            "removed_frac": float((~k).mean()) if lat.size else np.nan,
             "lower_us": lo / 1e3, "upper_us": hi / 1e3,
         })
-    return keep, pd.DataFrame(rows)
-
-
-def _normalise_rules(rules) -> list:
-    if rules is None:
-        return [(r, DEFAULT_PARAMS[r]) for r in RULES]
-    out = []
-    for r in rules:
-        if isinstance(r, str):
-            out.append(check_rule(r, None))
-        else:
-            name, p = r
-            out.append(check_rule(name, p))
-    return out
-
-
-def sensitivity(samples: pd.DataFrame, mechanism: str, baseline: str = "eventfd",
-                mode: str = "blocking", platform: str | None = None, *,
-                rules: Iterable | None = None, reference: str = "none",
-                alpha: float = 0.05, n_boot: int = 2000, seed: int = 12345,
-                confidence: float = 0.95) -> pd.DataFrame:
-    """Does one comparison's conclusion survive every outlier rule?
-
-    For each rule (default: every rule with its default parameter; or a list
-    of names / ``(name, param)`` pairs) the comparison is recomputed with
-    :func:`uintrlab.stats.compare`.  The *conclusion* of a comparison is
-
-    * ``direction``: ``"mechanism faster"`` if the ratio of medians
-      (baseline / mechanism) is > 1, ``"baseline faster"`` if < 1, else
-      ``"equal"``;
-    * ``significant``: the per-boot-median test's p-value < ``alpha``.
-
-    A rule's conclusion *survives* if both agree with the ``reference``
-    rule's (default ``none``).  Columns: rule, param, removed_baseline,
-    removed_mechanism, median_ratio, median_ratio_ci_low/high, mean_ratio,
-    hl_ratio, cliffs_delta, p_boot_medians, p_pooled_mannwhitney,
-    ci_excludes_one, direction, significant, direction_survives,
-    significance_survives, survives, all_survive (same value on every row).
-    """
-    from . import stats  # local import: stats imports this module
-
-    rule_list = _normalise_rules(rules)
-    ref_rule, _ = check_rule(reference, None)
-    if ref_rule not in [r for r, _ in rule_list]:
-        rule_list = [(ref_rule, DEFAULT_PARAMS[ref_rule])] + rule_list
-    results = [stats.compare(samples, mechanism, baseline, mode, platform,
-                             outliers=rule, outlier_param=param, alpha=alpha,
-                             n_boot=n_boot, seed=seed, confidence=confidence)
-               for rule, param in rule_list]
-    return sensitivity_table(results, reference=ref_rule, alpha=alpha)
-
-
-def sensitivity_table(results, reference: str = "none", alpha: float = 0.05) -> pd.DataFrame:
-    """The table of :func:`sensitivity` from :func:`uintrlab.stats.compare`
-    results of *one* comparison under several outlier rules (one dict per
-    rule; the ``reference`` rule must be among them).  Lets a caller that
-    already holds the results (the report) avoid recomputing them."""
-    results = list(results)
-    if not results:
-        raise ValueError("results is empty")
-    keys = {(r["platform"], r["mode"], r["mechanism"], r["baseline"]) for r in results}
-    if len(keys) != 1:
-        raise ValueError(f"results must come from one comparison, got {sorted(keys)}")
-    rows = []
-    for res in results:
-        r = res["median_ratio"]
-        direction = ("mechanism faster" if r > 1 else
-                     "baseline faster" if r < 1 else "equal")
-        lo, hi = res["median_ratio_ci"]
-        rows.append({
-            "rule": res["outlier_rule"], "param": res["outlier_param"],
-            "removed_baseline": res["removed_baseline"],
-            "removed_mechanism": res["removed_mechanism"],
-            "median_ratio": r, "median_ratio_ci_low": lo, "median_ratio_ci_high": hi,
-            "mean_ratio": res["mean_ratio"], "hl_ratio": res["hl_ratio"],
-            "cliffs_delta": res["cliffs_delta"],
-            "p_boot_medians": res["p_boot_medians"],
-            "p_pooled_mannwhitney": res["p_pooled_mannwhitney"],
-            "ci_excludes_one": bool(lo is not None and hi is not None and (lo > 1 or hi < 1)),
-            "direction": direction,
-            "significant": bool(res["p_boot_medians"] < alpha),
-        })
-    df = pd.DataFrame(rows)
-    if reference not in set(df["rule"]):
-        raise ValueError(f"reference={reference!r} is not among the results' rules "
-                         f"{sorted(set(df['rule']))}")
-    ref = df[df["rule"] == reference].iloc[0]
-    df["direction_survives"] = df["direction"] == ref["direction"]
-    df["significance_survives"] = df["significant"] == ref["significant"]
-    df["survives"] = df["direction_survives"] & df["significance_survives"]
-    df["all_survive"] = bool(df["survives"].all())
-    return df
+    return keeps, pd.DataFrame(rows)

@@ -24,6 +24,7 @@ import seaborn as sns
 
 from . import names
 from .names import label
+from .samples import valid_mask
 
 PALETTE = "colorblind"
 
@@ -32,8 +33,7 @@ def measured(df: pd.DataFrame) -> pd.DataFrame:
     """Ok, non-warm-up messages with latency in microseconds. The label columns stay
     categorical (with string categories, unused ones dropped): comparing 16 million
     category codes is fast, building 16 million strings is not."""
-    keep = df["ok"].to_numpy().astype(bool) & ~df["warmup"].to_numpy().astype(bool)
-    d = df[keep].copy()
+    d = df[valid_mask(df)].copy()
     d["latency_us"] = d["latency_ns"].to_numpy() / 1000.0
     for c in ("platform", "mechanism", "mode"):
         s = d[c]

@@ -37,7 +37,8 @@ import pandas as pd
 from scipy import stats as _st
 
 STUDY_FILE = "seed-results.csv"
-STUDY_COLUMNS = ("method", "mode", "messages_sent", "messages_counted", "message_size",
+#: the columns the study's file (seed-results.csv) must have
+STUDY_FILE_COLUMNS = ("method", "mode", "messages_sent", "messages_counted", "message_size",
                  "total_ms", "mean_us", "min_us", "max_us", "std_us", "rate_msg_s",
                  "platform")
 CAVEAT = ("one pooled series per method treated as independent messages (boots not "
@@ -65,7 +66,7 @@ def load_study(path: str | Path | None = None) -> pd.DataFrame:
     if not p.is_file():
         raise ValueError(f"path: study file not found: {p}")
     df = pd.read_csv(p)
-    missing = [c for c in STUDY_COLUMNS if c not in df.columns]
+    missing = [c for c in STUDY_FILE_COLUMNS if c not in df.columns]
     if missing:
         raise ValueError(f"path: {p} lacks column(s) {missing}")
     df["dropped"] = df["messages_sent"] - df["messages_counted"]
@@ -220,7 +221,7 @@ def study_vs_ours(descriptives: pd.DataFrame, results=(), *, platform: str = STU
 
     ``descriptives``: :func:`uintrlab.stats.describe` of our data (valid messages,
     no outlier rule, as the study removed none); ``results``:
-    :func:`uintrlab.stats.compare` dicts (any platform/mode; those of ``platform``
+    :func:`uintrlab.stats.compare` results (any platform/mode; those of ``platform``
     whose baseline and mechanism are a study pair are used).  Works whatever
     mechanisms our data has: what we did not measure is said so, not omitted.
 
@@ -265,8 +266,7 @@ def study_vs_ours(descriptives: pd.DataFrame, results=(), *, platform: str = STU
 
     methods = list(dict.fromkeys(st["method"]))
     base = methods[0] if methods else "eventfd"
-    ours = {(r["mode"], r["baseline"], r["mechanism"]): r for r in results
-            if r["platform"] == platform}
+    ours = {(r.mode, r.baseline, r.mechanism): r for r in results if r.platform == platform}
     srows = []
     for mech in methods[1:]:
         sp = study_speedups(path, baseline=base, mechanism=mech,
@@ -281,14 +281,14 @@ def study_vs_ours(descriptives: pd.DataFrame, results=(), *, platform: str = STU
             else:
                 row.update(_study_style(d, base, mech, s["mode"], confidence))
                 row.update({"ours": "measured",
-                            "ours_mean_ratio": r["mean_ratio"],
-                            "ours_mean_ratio_ci_low": r["mean_ratio_ci"][0],
-                            "ours_mean_ratio_ci_high": r["mean_ratio_ci"][1],
-                            "ours_median_ratio": r["median_ratio"],
-                            "ours_median_ratio_ci_low": r["median_ratio_ci"][0],
-                            "ours_median_ratio_ci_high": r["median_ratio_ci"][1],
-                            "ours_p_boot_medians": r["p_boot_medians"],
-                            "ours_boots": f"{r['n_boots_baseline']}/{r['n_boots_mechanism']}"})
+                            "ours_mean_ratio": r.mean_ratio,
+                            "ours_mean_ratio_ci_low": r.mean_ratio_ci.low,
+                            "ours_mean_ratio_ci_high": r.mean_ratio_ci.high,
+                            "ours_median_ratio": r.median_ratio,
+                            "ours_median_ratio_ci_low": r.median_ratio_ci.low,
+                            "ours_median_ratio_ci_high": r.median_ratio_ci.high,
+                            "ours_p_boot_medians": r.p_boot_medians,
+                            "ours_boots": f"{r.n_boots_baseline}/{r.n_boots_mechanism}"})
             row["note"] = MODE_NOTES.get(s["mode"], "")
             srows.append(row)
     return {"moments": moments, "speedups": pd.DataFrame(srows),

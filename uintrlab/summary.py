@@ -7,7 +7,8 @@ import pandas as pd
 from . import markdown
 from .stats import describe
 
-STUDY_COLUMNS = ["count", "failures", "mean_us", "min_us", "max_us", "std_us", "rate_msg_s",
+#: the columns of the summary table: the study's (ipc-bench's), then median, p90, p99
+SUMMARY_COLUMNS = ["count", "failures", "mean_us", "min_us", "max_us", "std_us", "rate_msg_s",
                  "median_us", "p90_us", "p99_us"]
 
 
@@ -18,7 +19,7 @@ def table(df: pd.DataFrame) -> pd.DataFrame:
 
 def table_text(df: pd.DataFrame) -> str:
     t = table(df)
-    cols = [c for c in STUDY_COLUMNS + ["boots", "warmup_excluded"] if c in t.columns]
+    cols = [c for c in SUMMARY_COLUMNS + ["boots", "warmup_excluded"] if c in t.columns]
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         return t[cols].to_string(float_format=lambda x: f"{x:.3f}")
 
@@ -26,7 +27,7 @@ def table_text(df: pd.DataFrame) -> str:
 def table_markdown(df: pd.DataFrame, columns=None, digits: int = 1) -> str:
     """The summary as a Markdown table (for the README and reports)."""
     t = table(df)
-    cols = columns or STUDY_COLUMNS
+    cols = columns or SUMMARY_COLUMNS
     cells = pd.DataFrame({c: [f"{int(v)}" if c in ("count", "failures", "boots") or c.startswith("rate")
                               else f"{v:.{digits}f}" for v in t[c]] for c in cols}, index=t.index)
     return markdown.table(cells, index=True)
