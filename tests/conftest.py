@@ -44,7 +44,8 @@ def write_synthetic_run(path, spec=None, boots=2, n=120, warmup=5, seed=0, run_i
                     lat = np.exp(np.log(med) + rng.normal(0, 0.1) + rng.normal(0, 0.4, n))
                     ok = rng.random(n) > 0.01
                     frames.append(pd.DataFrame({
-                        "platform": plat, "mechanism": mech, "mode": mode, "boot": b,
+                        "platform": plat, "mechanism": mech, "mode": mode,
+                        "idle_us": 1000 if mode == "blocking" else -1, "boot": b,
                         "seq": np.arange(n), "latency_ns": np.where(ok, lat, -1).astype(np.int64),
                         "notify_ns": 500, "ok": ok, "slept": 1 if mode == "blocking" else -1,
                         "warmup": np.arange(n) < warmup}))

@@ -209,7 +209,7 @@ def test_study_subset(analysed):
 def test_boot_median_intervals_by_hand():
     rng = np.random.default_rng(3)
     x = rng.lognormal(10, 0.5, 101)
-    df = pd.DataFrame({"platform": "tcg", "mechanism": "m", "mode": "blocking", "boot": 0,
+    df = pd.DataFrame({"platform": "tcg", "mechanism": "m", "mode": "blocking", "idle_us": 1000, "boot": 0,
                        "seq": np.arange(101), "latency_ns": x.astype(np.int64), "notify_ns": 0,
                        "ok": True, "slept": 1, "warmup": False})
     r = stats.boot_median_intervals(df).iloc[0]

@@ -10,7 +10,8 @@ from uintrlab import data
 
 def frame(n=10, platform="tcg", mechanism="eventfd", mode="blocking", boot=0):
     return data.normalize(pd.DataFrame({
-        "platform": platform, "mechanism": mechanism, "mode": mode, "boot": boot,
+        "platform": platform, "mechanism": mechanism, "mode": mode,
+        "idle_us": 1000 if mode == "blocking" else -1, "boot": boot,
         "seq": np.arange(n), "latency_ns": np.arange(n) * 1000 + 5000, "notify_ns": 700,
         "ok": [True] * (n - 1) + [False], "slept": 1, "warmup": [True] + [False] * (n - 1),
     }))
@@ -231,3 +232,38 @@ def test_a_file_without_a_column_is_named(tmp_path):
         data.load_run(d)
     _, ok = data.load_run(d, columns=["platform", "latency_ns"])      # not needed: fine
     assert len(ok) == 10
+
+
+def test_format_3_writes_idle_us_and_32_bit_latencies(tmp_path):
+    import pyarrow.parquet as pq
+
+    d = write_run(tmp_path, frame())
+    schema = pq.read_schema(data.sample_files(d)[0])
+    assert schema.field("idle_us").type == "int32" and schema.field("latency_ns").type == "int32"
+    _, back = data.load_run(d)
+    assert back["latency_ns"].dtype == np.int64 and set(back["idle_us"]) == {1000}
+    # a latency that does not fit 32 bits is refused, never wrapped
+    big = frame()
+    big.loc[3, "latency_ns"] = 2 ** 31
+    with pytest.raises(Exception, match="overflow|out of bounds|Integer value"):
+        data.write_samples(big, tmp_path / "big.parquet")
+
+
+def test_format_2_files_read_with_their_runs_idle_level(tmp_path):
+    """A run of format 2 had one idle level (params.idle_us) and no idle_us column."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    df = pd.concat([frame(), frame(mode="nonblocking", boot=1)], ignore_index=True)
+    d = tmp_path / "old"
+    for (platform, boot), part in df.groupby(["platform", "boot"], observed=True):
+        t = pa.Table.from_pandas(data.normalize(part).drop(columns=["idle_us"]), preserve_index=False)
+        p = data.boot_samples_path(d, platform, boot)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(t, p)
+    data.write_metadata({"run_id": "old", "format": 2, "params": {"idle_us": 100000}}, d / "metadata.json")
+    _, back = data.load_run(d)
+    got = back.groupby("mode", observed=True)["idle_us"].unique()
+    assert list(got["blocking"]) == [100000] and list(got["nonblocking"]) == [-1]
+    with pytest.raises(data.DataError, match="format 2"):
+        data.read_samples(data.sample_files(d)[0])

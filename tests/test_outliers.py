@@ -28,7 +28,7 @@ def frame(rng, *, conds=(("eventfd", 0.0), ("uintr_event", -0.4)), boots=5, n=40
             lat[hi] *= mult
             lat[lo] /= mult
             out.append(pd.DataFrame({
-                "platform": "tcg", "mechanism": mech, "mode": "blocking", "boot": j,
+                "platform": "tcg", "mechanism": mech, "mode": "blocking", "idle_us": 1000, "boot": j,
                 "seq": np.arange(n), "latency_ns": np.where(ok, lat, 0).astype(np.int64),
                 "notify_ns": np.int64(400), "ok": ok, "slept": np.int8(1),
                 "warmup": warmup, "injected": hi | lo}))

@@ -35,6 +35,7 @@ def exp(**kw):
     (dict(idle_us=[1000], blocking_count={1000: 10, 5: 3}), "blocking_count"),
     (dict(idle_us=[1000], blocking_count={1000: 0}), "blocking_count"),
     (dict(host_cpus=[0, 0]), "host_cpus"),
+    (dict(timeout_ms=2001), "timeout_ms"),
     (dict(bench_variant="no such/variant"), "bench_variant"),
 ])
 def test_bad_parameters_are_named(kw, name):

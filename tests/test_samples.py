@@ -11,7 +11,7 @@ def frame():
     rows = []
     for mech, lat in (("eventfd", [5, 0, 7, 9, 4]), ("pipe", [3, 8, 2, 6, 1])):
         for i, v in enumerate(lat):
-            rows.append({"platform": "tcg", "mechanism": mech, "mode": "blocking", "boot": i % 2,
+            rows.append({"platform": "tcg", "mechanism": mech, "mode": "blocking", "idle_us": 1000, "boot": i % 2,
                          "seq": i, "latency_ns": v * 1000, "notify_ns": 0,
                          "ok": i != 3, "slept": int(i != 1), "warmup": i == 0})
     return pd.DataFrame(rows)
@@ -32,7 +32,7 @@ def test_split_conditions_keeps_valid_messages_in_row_order_and_counts_the_rest(
 
 
 def test_the_statistics_need_only_the_columns_they_read():
-    df = frame().drop(columns=["seq", "notify_ns"])
+    df = frame().drop(columns=["seq", "notify_ns", "idle_us"])
     assert set(SM.STATS_COLUMNS) == set(df.columns)
     assert len(S.describe(df)) == 2
     with pytest.raises(ValueError, match=r"samples is missing column\(s\) \['slept'\]"):

@@ -34,7 +34,8 @@ def synth(rng, effects=None, *, platform="tcg", mode="blocking", boots=8, n=200,
             ok = rng.random(n) >= fail
             lat = np.where(ok, np.round(np.exp(y)), -1).astype(np.int64)
             frames.append(pd.DataFrame({
-                "platform": platform, "mechanism": mech, "mode": mode, "boot": j,
+                "platform": platform, "mechanism": mech, "mode": mode,
+                "idle_us": 1000 if mode == "blocking" else -1, "boot": j,
                 "seq": np.arange(n), "latency_ns": lat, "notify_ns": np.int64(500),
                 "ok": ok, "slept": np.int8(1), "warmup": np.arange(n) < warm}))
     return pd.concat(frames, ignore_index=True)

@@ -9,7 +9,7 @@ def tiny():
     # 4 ok messages of 10, 20, 30, 40 us, one failure, one warm-up of 1000 us
     lat = [1_000_000, 10_000, 20_000, 30_000, 40_000, -1]
     return data.normalize(pd.DataFrame({
-        "platform": "tcg", "mechanism": "eventfd", "mode": "blocking", "boot": 0,
+        "platform": "tcg", "mechanism": "eventfd", "mode": "blocking", "idle_us": 1000, "boot": 0,
         "seq": np.arange(6), "latency_ns": lat, "notify_ns": 1000,
         "ok": [True, True, True, True, True, False], "slept": 1,
         "warmup": [True, False, False, False, False, False]}))

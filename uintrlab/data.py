@@ -18,14 +18,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .samples import CONDITION, SAMPLE_COLUMNS
+from .samples import CONDITION, NO_IDLE, SAMPLE_COLUMNS
 
+#: the format runs are written in (metadata "format"); format 2 had no idle_us column
+FORMAT = 3
+#: the samples in memory (Arrow and pandas)
 SCHEMA = pa.schema([
     ("platform", pa.dictionary(pa.int8(), pa.string())),
     ("mechanism", pa.dictionary(pa.int8(), pa.string())),
     ("mode", pa.dictionary(pa.int8(), pa.string())),
+    ("idle_us", pa.int32()),
     ("boot", pa.int16()),
     ("seq", pa.int32()),
     ("latency_ns", pa.int64()),
@@ -34,6 +39,10 @@ SCHEMA = pa.schema([
     ("slept", pa.int8()),
     ("warmup", pa.bool_()),
 ])
+#: the samples on disk (format 3): latencies and notify costs fit 32 bits (a message is a
+#: failure after --timeout-ms, at most plan.MAX_TIMEOUT_MS = 2 s), which halves their raw size
+FILE_SCHEMA = pa.schema([pa.field(f.name, pa.int32()) if f.name in ("latency_ns", "notify_ns") else f
+                         for f in SCHEMA])
 BENCH_CSV_COLUMNS = ("seq", "latency_ns", "notify_ns", "ok", "slept", "warmup")
 
 
@@ -54,10 +63,12 @@ def read_bench_csv(path: Path) -> pd.DataFrame:
     return df
 
 
-def to_samples(df: pd.DataFrame, platform: str, mechanism: str, mode: str, boot: int) -> pd.DataFrame:
-    """Label a benchmark CSV with its condition and boot, in the samples schema."""
+def to_samples(df: pd.DataFrame, platform: str, mechanism: str, mode: str, boot: int,
+               idle_us: int = NO_IDLE) -> pd.DataFrame:
+    """Label a benchmark CSV with its condition and boot, in the samples schema
+    (``idle_us``: the idle level of a blocking condition, else NO_IDLE)."""
     out = pd.DataFrame({
-        "platform": platform, "mechanism": mechanism, "mode": mode, "boot": boot,
+        "platform": platform, "mechanism": mechanism, "mode": mode, "idle_us": idle_us, "boot": boot,
         "seq": df["seq"], "latency_ns": df["latency_ns"], "notify_ns": df["notify_ns"],
         "ok": df["ok"].astype(bool), "slept": df["slept"], "warmup": df["warmup"].astype(bool),
     })
@@ -103,30 +114,46 @@ def normalize(df: pd.DataFrame, columns=None) -> pd.DataFrame:
 
 def write_samples(df: pd.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pandas(normalize(df), schema=SCHEMA, preserve_index=False)
+    # safe casts: a latency that does not fit FILE_SCHEMA is an error, never a wrapped value
+    table = pa.Table.from_pandas(normalize(df), schema=SCHEMA, preserve_index=False).cast(FILE_SCHEMA)
     tmp = path.with_suffix(".tmp")
     # Delta encoding for the integer columns, then zstd: about 4.5 bytes a message for
     # latencies with ~17 bits of entropy, close to what the values themselves carry.
     pq.write_table(table, tmp, compression="zstd", compression_level=9,
                    use_dictionary=["platform", "mechanism", "mode"],
                    column_encoding={c: "DELTA_BINARY_PACKED"
-                                    for c in ("boot", "seq", "latency_ns", "notify_ns")})
+                                    for c in ("idle_us", "boot", "seq", "latency_ns", "notify_ns")})
     tmp.replace(path)
 
 
-def read_table(path: Path, columns=None, where: dict | None = None) -> pa.Table:
+def read_table(path: Path, columns=None, where: dict | None = None,
+               idle_us: int | None = None) -> pa.Table:
     """One samples file as an Arrow table: only ``columns`` (default all), only the rows
     whose labels are in ``where`` (``{"mode": ["blocking"], "mechanism": [...]}``; the
-    filter runs in Arrow, before any pandas object exists). Errors name the file."""
+    filter runs in Arrow, before any pandas object exists). Errors name the file.
+
+    A file of format 2 has no ``idle_us`` column: its run had one idle level, which the
+    caller gives as ``idle_us`` (the run's parameter; :func:`load_run` does): blocking
+    rows get it, the others NO_IDLE."""
     cols = _sample_columns(columns)
     try:
         names = pq.read_schema(path).names
-        missing = [c for c in cols if c not in names]
+        fill = "idle_us" in cols and "idle_us" not in names
+        if fill and idle_us is None:
+            raise DataError(f"{path}: a samples file of format 2 (no idle_us column): read it "
+                            "with its run (data.load_run), whose metadata has the idle level")
+        read = [c for c in cols if not (fill and c == "idle_us")] + (["mode"] if fill and "mode" not in cols else [])
+        missing = [c for c in read if c not in names]
         if missing:
             raise DataError(f"{path}: samples lack columns {missing}")
-        return pq.read_table(path, columns=cols, filters=_filters(where))
+        t = pq.read_table(path, columns=read, filters=_filters(where))
     except (OSError, pa.ArrowException) as e:
         raise DataError(f"{path}: truncated or corrupted samples file ({e})") from e
+    if fill:
+        blocking = pc.equal(t.column("mode").cast(pa.string()), "blocking")
+        level = pc.if_else(blocking, pa.scalar(idle_us, pa.int32()), pa.scalar(NO_IDLE, pa.int32()))
+        t = t.append_column("idle_us", level).select(cols)
+    return t
 
 
 def _filters(where: dict | None):
@@ -138,9 +165,10 @@ def _filters(where: dict | None):
     return [(k, "in", [str(v) for v in vals]) for k, vals in where.items()]
 
 
-def read_samples(path: Path, columns=None, where: dict | None = None) -> pd.DataFrame:
+def read_samples(path: Path, columns=None, where: dict | None = None,
+                 idle_us: int | None = None) -> pd.DataFrame:
     """One samples file as a samples frame (see :func:`read_table`)."""
-    return _frame([read_table(path, columns, where)], columns)
+    return _frame([read_table(path, columns, where, idle_us)], columns)
 
 
 def _frame(tables: list[pa.Table], columns=None) -> pd.DataFrame:
@@ -300,12 +328,18 @@ def _run_files(run_dir: str | Path) -> tuple[dict, list[Path]]:
     return meta, files
 
 
+def _run_idle(meta: dict) -> int | None:
+    """The one idle level of a run of format 2 (its parameter idle_us), else None."""
+    v = (meta.get("params") or {}).get("idle_us")
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
 def load_run(run_dir: str | Path, columns=None, where: dict | None = None
              ) -> tuple[dict, pd.DataFrame]:
     """Metadata and samples of one run directory (``columns``, ``where``: see
     :func:`read_table`; default everything)."""
     meta, files = _run_files(run_dir)
-    return meta, _frame([read_table(f, columns, where) for f in files], columns)
+    return meta, _frame([read_table(f, columns, where, _run_idle(meta)) for f in files], columns)
 
 
 def load_runs(run_dirs, columns=None, where: dict | None = None
@@ -316,7 +350,7 @@ def load_runs(run_dirs, columns=None, where: dict | None = None
     for d in run_dirs:
         meta, files = _run_files(d)
         metas.append(meta)
-        tabs = [read_table(f, columns, where) for f in files]
+        tabs = [read_table(f, columns, where, _run_idle(meta)) for f in files]
         names.append(Path(d).name)
         rows.append(sum(t.num_rows for t in tabs))
         tables += tabs

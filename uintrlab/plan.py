@@ -12,6 +12,8 @@ class ParameterError(ValueError):
     """A bad experiment parameter; the message starts with the parameter's name."""
 
 
+# a message not seen within timeout_ms fails; latencies are stored in 32 bits (uintrlab.data)
+MAX_TIMEOUT_MS = 2000
 # the mode whose reader is verified asleep and left idle for idle_us before each message
 IDLE_MODE = "blocking"
 
@@ -81,6 +83,9 @@ class Experiment:
             v = getattr(self, name)
             if not _is_int(v) or v <= 0:
                 bad(name, v, "must be a positive integer")
+        if self.timeout_ms > MAX_TIMEOUT_MS:
+            bad("timeout_ms", self.timeout_ms, f"must be at most {MAX_TIMEOUT_MS} (latencies are stored in "
+                "32 bits of nanoseconds)")
         self._validate_idle(bad)
         for name in ("warmup",):
             v = getattr(self, name)

@@ -22,7 +22,8 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from . import builds, data, guestio, hostload, pathlen, pinning, provenance, qemu
-from .plan import Condition, Experiment, ParameterError
+from .plan import IDLE_MODE, Condition, Experiment, ParameterError
+from .samples import NO_IDLE
 
 # what a boot record keeps of the benchmark's JSON (the rest repeats the parameters)
 BENCH_META_KEPT = ("failures", "slept_verified", "clock_read_ns", "clock_res_ns", "clocksource_start",
@@ -97,7 +98,8 @@ def _collect_conditions(exp: Experiment, plan: list[Condition], outdir: Path, ou
         elif rec["rc"] in (0, 2) and csv.exists():
             try:
                 df = data.read_bench_csv(csv)
-                frames.append(data.to_samples(df, platform, c.mechanism, c.mode, outcome.boot))
+                frames.append(data.to_samples(df, platform, c.mechanism, c.mode, outcome.boot,
+                                              c.idle_us if c.mode == IDLE_MODE else NO_IDLE))
                 rec["status"] = "ok" if rec["rc"] == 0 else "failures"
                 csv.unlink()        # the samples table keeps these rows
             except data.DataError as e:
@@ -287,7 +289,7 @@ def run(exp: Experiment, out_root: Path, run_id: str | None = None, progress: bo
         log(f"native: skipping {m}: {why}")
 
     meta = {
-        "format": 2, "run_id": run_id, "status": "running", "start": _now(), "end": None,
+        "format": data.FORMAT, "run_id": run_id, "status": "running", "start": _now(), "end": None,
         "artifact": provenance.git_state(),
         "command": " ".join(sys.argv), "params": exp.as_dict(),
         "conditions": [c.id for c in conditions], "host": host_info(),

@@ -21,8 +21,10 @@ import numpy as np
 import pandas as pd
 
 #: the columns of a samples frame, in file order
-SAMPLE_COLUMNS = ("platform", "mechanism", "mode", "boot", "seq", "latency_ns", "notify_ns",
-                  "ok", "slept", "warmup")
+SAMPLE_COLUMNS = ("platform", "mechanism", "mode", "idle_us", "boot", "seq", "latency_ns",
+                  "notify_ns", "ok", "slept", "warmup")
+#: idle_us of a message not sent in blocking mode (only blocking mode idles before a message)
+NO_IDLE = -1
 #: the label columns that name a condition
 CONDITION = ["platform", "mechanism", "mode"]
 
