@@ -36,6 +36,9 @@ def exp(**kw):
     (dict(idle_us=[1000], blocking_count={1000: 0}), "blocking_count"),
     (dict(host_cpus=[0, 0]), "host_cpus"),
     (dict(timeout_ms=2001), "timeout_ms"),
+    (dict(mode_counts={"blocking": 5}), "mode_counts"),
+    (dict(mode_counts={"sideways": 5}), "mode_counts"),
+    (dict(mode_counts={"pingpong": 0}), "mode_counts"),
     (dict(bench_variant="no such/variant"), "bench_variant"),
 ])
 def test_bad_parameters_are_named(kw, name):
@@ -96,3 +99,9 @@ def test_idle_levels_multiply_blocking_and_take_their_own_counts():
     assert e.as_dict()["blocking_count"] == {"1000": 20, "100000": 5}
     # the timeout allows for each level's idle time
     assert e.boot_timeout([conds[1]]) > 120 + 7 * 0.1
+
+
+def test_mode_counts_give_some_modes_their_own_count():
+    e = exp(modes=["nonblocking", "pingpong"], count=100, mode_counts={"pingpong": 7}, warmup=1)
+    e.validate(KNOWN)
+    assert [e.messages(c) for c in e.conditions(KNOWN)] == [101, 8]

@@ -25,7 +25,8 @@ def test_every_condition_in_the_guest(guest_platform, tmp_path):
     meta, df = data.load_run(run_dir)
     assert meta["status"] == "complete", meta["problems"]
     assert sorted(meta["conditions"]) == sorted(
-        f"{m}-{mode}" for m in ALL for mode in ("nonblocking", "blocking", "pingpong")
+        f"{m}-{mode}" + ("-idle500" if mode == "blocking" else "")
+        for m in ALL for mode in ("nonblocking", "blocking", "pingpong")
         if not (m == "spin" and mode in ("blocking", "pingpong")))
     assert meta["params"]["skipped"] == ["spin-blocking", "spin-pingpong"]
     counts = df.groupby(["mechanism", "mode"], observed=True).size()
@@ -34,6 +35,8 @@ def test_every_condition_in_the_guest(guest_platform, tmp_path):
         assert n == (30 if mode == "blocking" else 300) + 10, (m, mode)
     assert df["ok"].all() and (df["latency_ns"] > 0).all()
     assert (df.loc[df["mode"] == "blocking", "slept"] == 1).all()
+    assert set(df.loc[df["mode"] == "blocking", "idle_us"]) == {500}
+    assert set(df.loc[df["mode"] != "blocking", "idle_us"]) == {-1}
     boot = meta["boots"][0]
     assert boot["status"] == "ok"
     assert boot["guest"]["clocksource"] == "tsc"

@@ -35,6 +35,16 @@ def _blocking_count(s: str) -> int | dict[int, int]:
     return out
 
 
+def _mode_counts(s: str) -> dict[str, int]:
+    out = {}
+    for item in _csv(s):
+        mode, eq, n = item.partition("=")
+        if not eq:
+            raise argparse.ArgumentTypeError(f"mode count: {item!r} is not MODE=COUNT")
+        out[mode] = _int(n, "count")
+    return out
+
+
 def _add_run(sub) -> None:
     p = sub.add_parser("run", help="run experiments into data/runs/<run-id>/")
     p.add_argument("--platform", action="append", type=_csv, required=True,
@@ -50,6 +60,8 @@ def _add_run(sub) -> None:
                         "1000:10000,100000:500")
     p.add_argument("--boots", type=int, default=3, help="boots (tcg) or process pairs (native) per condition")
     p.add_argument("--warmup", type=int, default=100, help="warm-up messages before the measured ones")
+    p.add_argument("--mode-count", type=_mode_counts, default=None, dest="mode_counts",
+                   help="a count for some modes other than blocking: pingpong=20000,pingpong-spin=20000")
     p.add_argument("--idle-us", type=_idle_us, default=1000,
                    help="blocking: idle time after verified sleep; a comma-separated list runs "
                         "blocking mode at each level")

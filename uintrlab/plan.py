@@ -36,7 +36,8 @@ class Condition:
 class Experiment:
     """All parameters of one run. ``blocking_count`` defaults to ``count``.
 
-    ``idle_us`` is one idle level or a list of them: blocking mode runs at each (the
+    ``mode_counts`` gives some modes other than blocking their own count (e.g. fewer round
+    trips than one-way messages). ``idle_us`` is one idle level or a list of them: blocking mode runs at each (the
     speedup against idle is a curve); ``blocking_count`` is one count or a mapping from
     idle level to its count. ``bench_variant`` names a wait-design build of the
     benchmark (``make -C csrc variants``; None: the default build), for the A/B of the
@@ -57,6 +58,7 @@ class Experiment:
     boot_timeout_s: float | None = None
     host_cpus: list[int] | None = None      # tcg: vCPU n on host CPU host_cpus[n] (None: n)
     bench_variant: str | None = None
+    mode_counts: dict[str, int] | None = None   # a count for some non-blocking modes (default count)
     path_lengths: bool = False              # a counting run (uintrlab.pathlen), never latencies
     skipped: list[str] = field(default_factory=list)
 
@@ -87,6 +89,15 @@ class Experiment:
             bad("timeout_ms", self.timeout_ms, f"must be at most {MAX_TIMEOUT_MS} (latencies are stored in "
                 "32 bits of nanoseconds)")
         self._validate_idle(bad)
+        if self.mode_counts is not None:
+            if not isinstance(self.mode_counts, dict):
+                bad("mode_counts", self.mode_counts, "must map modes to counts")
+            for m, v in self.mode_counts.items():
+                if m not in modes or m == IDLE_MODE:
+                    bad("mode_counts", self.mode_counts, f"names {m!r}, not a mode other than "
+                        f"{IDLE_MODE} (blocking has blocking_count)")
+                if not _is_int(v) or v <= 0:
+                    bad("mode_counts", self.mode_counts, f"count of {m!r} must be a positive integer")
         for name in ("warmup",):
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or v < 0:
@@ -164,7 +175,7 @@ class Experiment:
     def measured(self, c: Condition) -> int:
         """Measured messages one boot sends for a condition (warm-up not included)."""
         if c.mode != IDLE_MODE:
-            return self.count
+            return (self.mode_counts or {}).get(c.mode, self.count)
         bc = self.blocking_count
         return bc[c.idle_us] if isinstance(bc, dict) else bc
 
