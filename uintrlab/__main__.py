@@ -93,7 +93,8 @@ def cmd_run(a) -> int:
                           idle_us=a.idle_us, timeout_ms=a.timeout_ms, writer_cpu=a.writer_cpu,
                           reader_cpu=a.reader_cpu, seed=a.seed, tcg_threads=a.tcg_threads,
                           boot_timeout_s=a.boot_timeout, host_cpus=a.host_cpus,
-                          bench_variant=a.bench_variant, path_lengths=a.path_lengths)
+                          bench_variant=a.bench_variant, path_lengths=a.path_lengths,
+                          mode_counts=a.mode_counts)
     run_dir = runner.run(exp, Path(a.out), run_id=a.run_id, progress=not a.no_progress,
                          log=lambda m: print(m, file=sys.stderr))
     if exp.path_lengths:        # a counting run has no samples (uintrlab.pathlen)
